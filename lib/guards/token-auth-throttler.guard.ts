@@ -1,0 +1,57 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/throttler';
+import { createHash } from 'node:crypto';
+import { InjectTokenAuthOptions, InjectTokenAuthThrottlerStorage } from '../token-auth.constants';
+import { RateLimit, ResolvedTokenAuthOptions } from '../token-auth.options';
+import { TokenRotationService } from '../token-rotation.service';
+
+/**
+ * The module's own rate limits, independent of any ThrottlerModule the host has. Each guard holds
+ * one unnamed throttler, so a refusal carries the plain `Retry-After` header.
+ */
+abstract class TokenAuthThrottlerGuard extends ThrottlerGuard {
+  protected constructor(private readonly limit: RateLimit | false, storage: ThrottlerStorage, reflector: Reflector) {
+    // A disabled limit keeps a placeholder throttler (never consulted: shouldSkip) to avoid the empty-list warning.
+    super({ throttlers: [limit ? { limit: limit.limit, ttl: limit.window * 1000 } : { limit: 1, ttl: 1000 }] }, storage, reflector);
+  }
+
+  protected override async shouldSkip(_context: ExecutionContext): Promise<boolean> {
+    return this.limit === false;
+  }
+
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    this.setResponseHeader(context.switchToHttp().getResponse(), 'Retry-After', Math.max(1, detail.timeToBlockExpire));
+    return super.throwThrottlingException(context, detail);
+  }
+}
+
+/** Limits logins per client IP. */
+@Injectable()
+export class LoginThrottlerGuard extends TokenAuthThrottlerGuard {
+  constructor(@InjectTokenAuthOptions() options: ResolvedTokenAuthOptions, @InjectTokenAuthThrottlerStorage() storage: ThrottlerStorage, reflector: Reflector) {
+    super(options.loginLimit, storage, reflector);
+  }
+
+  protected override async getTracker(request: Record<string, any>): Promise<string> {
+    return `login:${request.ip}`;
+  }
+}
+
+/** Limits refreshes per token family (a hash of it), or per client IP for unknown tokens. */
+@Injectable()
+export class RefreshThrottlerGuard extends TokenAuthThrottlerGuard {
+  constructor(
+    @InjectTokenAuthOptions() options: ResolvedTokenAuthOptions,
+    @InjectTokenAuthThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly rotation: TokenRotationService,
+  ) {
+    super(options.mode === 'rotate' ? options.refreshLimit : false, storage, reflector);
+  }
+
+  protected override async getTracker(request: Record<string, any>): Promise<string> {
+    const family = await this.rotation.throttleKey(request.body?.refreshToken);
+    return family ? `refresh:family:${family}` : `refresh:ip:${createHash('sha256').update(String(request.ip)).digest('hex').slice(0, 16)}`;
+  }
+}

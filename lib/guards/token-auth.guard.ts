@@ -1,0 +1,35 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { EXPIRY_HEADER_KEY, IS_PUBLIC_KEY, TOKEN_AUTH_REQUEST_KEY, TOKEN_AUTH_STRATEGY } from '../token-auth.constants';
+import { setResponseHeader } from '../http-compat';
+import { iso } from '../token-auth.views';
+import { MissingTokenException } from '../token-auth.exceptions';
+
+/**
+ * Requires a valid access token. Use it with `@UseGuards(TokenAuthGuard)`, or install it globally
+ * (`globalGuard: true`) and mark open routes with `@Public()`.
+ */
+@Injectable()
+export class TokenAuthGuard extends AuthGuard(TOKEN_AUTH_STRATEGY) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext) {
+    const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
+    return open ? true : super.canActivate(context);
+  }
+
+  override handleRequest<User>(error: unknown, user: User | false | null, _info: unknown, context: ExecutionContext): User {
+    if (error) throw error;
+    if (!user) throw new MissingTokenException();
+    const http = context.switchToHttp();
+    const request = http.getRequest();
+    const header = request[EXPIRY_HEADER_KEY];
+    const expiresAt = request[TOKEN_AUTH_REQUEST_KEY]?.expiresAt;
+    // Tells the client when its token now expires (after any sliding), so it can plan a refresh.
+    if (header && typeof expiresAt === 'number') setResponseHeader(http.getResponse(), header, iso(expiresAt) as string);
+    return user;
+  }
+}

@@ -1,0 +1,51 @@
+/** The dynamic module: `TokenAuthModule.forRoot()` / `forRootAsync()`. */
+export { TokenAuthModule } from './token-auth.module';
+/** Options fixed at declaration time (route prefix, table name, global guard). */
+export type { TokenAuthModuleExtras } from './token-auth.module-definition';
+/** Module options and the option types they use. */
+export type { TokenAuthModuleOptions, TokenAuthMode, RateLimit, ResolvedTokenAuthOptions } from './token-auth.options';
+/** Thrown at boot when an option is invalid; its message names the option. */
+export { TokenAuthConfigError } from './token-auth.options-validation';
+/** What the host implements so the module can find users and check passwords. */
+export type { TokenAuthUserProvider } from './token-auth.users';
+/** Issues, authenticates and revokes tokens (no HTTP inside: usable from CLIs, gateways, tests). */
+export { TokenAuthService } from './token-auth.service';
+/** Result types of the service. */
+export type { AuthenticatedToken, LoginResult } from './token-auth.service';
+/** Rotate mode's refresh flow. */
+export { TokenRotationService } from './token-rotation.service';
+/** Requires a valid access token. */
+export { TokenAuthGuard } from './guards/token-auth.guard';
+/** `@CurrentUser()` and `@CurrentToken()` parameter decorators. */
+export { CurrentUser, CurrentToken } from './decorators/current-user.decorator';
+/** Opens a route when the guard is global. */
+export { Public } from './decorators/public.decorator';
+/** Token events (`token-auth.<type>` on @nestjs/event-emitter, or the `onEvent` option). */
+export type { TokenAuthEvent, TokenAuthEventType } from './token-auth.events';
+/** Response shapes of the token details and session list routes. */
+export type { TokenDetails, SessionView } from './token-auth.views';
+/** Typed refusals with stable `error` codes. */
+export {
+  TokenAuthException,
+  MissingTokenException,
+  InvalidTokenException,
+  InvalidGrantException,
+  InvalidCredentialsException,
+  InvalidRequestException,
+  InsufficientScopeException,
+  TokenLimitExceededException,
+  SessionNotFoundException,
+  TokenStoreUnavailableException,
+} from './token-auth.exceptions';
+/** Why a bearer token was refused. */
+export type { InvalidTokenReason } from './token-auth.exceptions';
+/** The token table's TypeORM entity (list it in `entities` when not using `autoLoadEntities`). */
+export { tokenEntity, DEFAULT_TOKEN_TABLE } from './storage/token.entity';
+/** A stored token row. */
+export type { TokenRecord } from './storage/token.entity';
+/** A time source; pass one as `clock` to control time in tests. */
+export type { Clock } from './clock';
+/** A server secret with its id, for `secrets`. */
+export type { HashingSecret } from './token-hasher';
+/** Injection helpers. */
+export { InjectTokenAuthOptions, TOKEN_AUTH_OPTIONS, TOKEN_AUTH_STRATEGY } from './token-auth.constants';

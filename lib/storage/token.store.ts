@@ -1,0 +1,129 @@
+import { Logger } from '@nestjs/common';
+import { DataSource, EntityManager, Repository, SelectQueryBuilder, UpdateQueryBuilder } from 'typeorm';
+import { TokenAuthException, TokenStoreUnavailableException } from '../token-auth.exceptions';
+import { TokenKind } from '../token-format';
+import { StoreDialect } from './store-dialect';
+import { TokenRecord, tokenEntity } from './token.entity';
+
+/** Rows that count as live at `now` (not spent, not revoked, not expired). */
+const LIVE = 'revoked_at IS NULL AND spent_at IS NULL AND (expires_at IS NULL OR expires_at > :now) AND (absolute_expires_at IS NULL OR absolute_expires_at > :now)';
+
+/**
+ * Every database statement the module runs. Each state change a concurrent request could race is
+ * one conditional statement checked by affected rows, or a transaction (serialised on SQLite).
+ * Any database failure surfaces as `TokenStoreUnavailableException` (503), never as a 401 or 500.
+ */
+export class TokenStore {
+  private readonly logger = new Logger('TokenAuth');
+  private readonly dialect: StoreDialect;
+  private readonly repository: Repository<TokenRecord>;
+
+  constructor(dataSource: DataSource, private readonly tableName: string) {
+    this.dialect = new StoreDialect(dataSource);
+    this.repository = dataSource.getRepository(tokenEntity(tableName));
+  }
+
+  findByKeyId(keyId: string): Promise<TokenRecord | null> {
+    return this.run(() => this.repository.findOne({ where: { keyId } }));
+  }
+
+  insert(rows: TokenRecord[]): Promise<void> {
+    return this.run(() => this.dialect.serialize(async () => void (await this.repository.insert(rows))));
+  }
+
+  /** Inserts a login's rows unless the user already holds `limit` live sessions (per-user lock). */
+  insertWithinLimit(rows: TokenRecord[], limit: number, sessionKind: TokenKind, now: number): Promise<boolean> {
+    const userId = rows[0].userId;
+    return this.run(() =>
+      this.dialect.transaction(async (runner) => {
+        const live = await this.select(runner.manager)
+          .where(`user_id = :userId AND kind = :kind AND ${LIVE}`, { userId, kind: sessionKind, now })
+          .getCount();
+        if (live >= limit) return false;
+        await runner.manager.getRepository(this.repository.target).insert(rows);
+        return true;
+      }, `user:${this.tableName}:${userId}`),
+    );
+  }
+
+  /** Records a use of an access token; with `slideTo`, also moves its expiry forward (never back, never revives). */
+  recordUse(id: string, now: number, slideTo: number | null): Promise<boolean> {
+    return this.write(() => {
+      const query = this.update().set(slideTo === null ? { lastUsedAt: now } : { lastUsedAt: now, expiresAt: slideTo });
+      query.where('id = :id AND (last_used_at IS NULL OR last_used_at < :now)', { id, now });
+      if (slideTo !== null) query.andWhere('revoked_at IS NULL AND expires_at > :now AND expires_at < :slideTo', { now, slideTo });
+      return query;
+    });
+  }
+
+  /**
+   * Spends a refresh token and inserts its successors in one transaction. Exactly one of any number
+   * of concurrent callers gets `true`: the UPDATE only matches while `spent_at` is still NULL.
+   */
+  rotate(predecessorId: string, now: number, successors: TokenRecord[]): Promise<boolean> {
+    return this.run(() =>
+      this.dialect.transaction(async (runner) => {
+        const spent = await runner.manager
+          .createQueryBuilder()
+          .update(this.repository.target)
+          .set({ spentAt: now, lastUsedAt: now })
+          .where('id = :id AND spent_at IS NULL AND revoked_at IS NULL', { id: predecessorId })
+          .execute();
+        if (spent.affected !== 1) return false;
+        await runner.manager.createQueryBuilder().insert().into(this.repository.target).values(successors).execute();
+        return true;
+      }),
+    );
+  }
+
+  /** Revokes every not-yet-revoked row of a family; with `userId`, only if the family is theirs. */
+  revokeFamily(familyId: string, now: number, reason: string, userId?: string): Promise<number> {
+    return this.writeCount(() => {
+      const query = this.update().set({ revokedAt: now, revokedReason: reason }).where('family_id = :familyId AND revoked_at IS NULL', { familyId });
+      if (userId !== undefined) query.andWhere('user_id = :userId', { userId });
+      return query;
+    });
+  }
+
+  /** Revokes every row of a user, optionally sparing one family (the current session). */
+  revokeUser(userId: string, now: number, reason: string, exceptFamilyId?: string): Promise<number> {
+    return this.writeCount(() => {
+      const query = this.update().set({ revokedAt: now, revokedReason: reason }).where('user_id = :userId AND revoked_at IS NULL', { userId });
+      if (exceptFamilyId !== undefined) query.andWhere('family_id <> :exceptFamilyId', { exceptFamilyId });
+      return query;
+    });
+  }
+
+  /** The user's live rows, newest first. */
+  liveRowsOfUser(userId: string, now: number): Promise<TokenRecord[]> {
+    return this.run(() =>
+      this.select(this.repository.manager).where(`user_id = :userId AND ${LIVE}`, { userId, now }).orderBy('t.created_at', 'DESC').getMany(),
+    );
+  }
+
+  private select(manager: EntityManager): SelectQueryBuilder<TokenRecord> {
+    return manager.createQueryBuilder(this.repository.target, 't') as SelectQueryBuilder<TokenRecord>;
+  }
+
+  private update(): UpdateQueryBuilder<TokenRecord> {
+    return this.repository.createQueryBuilder().update();
+  }
+
+  private async write(build: () => UpdateQueryBuilder<TokenRecord>): Promise<boolean> {
+    return (await this.writeCount(build)) > 0;
+  }
+
+  private writeCount(build: () => UpdateQueryBuilder<TokenRecord>): Promise<number> {
+    return this.run(() => this.dialect.serialize(async () => (await build().execute()).affected ?? 0));
+  }
+
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof TokenAuthException) throw error;
+      this.logger.error(`token store unavailable: ${(error as Error)?.message ?? error}`);
+      throw new TokenStoreUnavailableException();
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Req, Res, Type, UseGuards } from '@nestjs/common';
+import { CurrentToken } from './decorators/current-user.decorator';
+import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-throttler.guard';
+import { TokenAuthGuard } from './guards/token-auth.guard';
+import { ForMode, TokenAuthModeGuard } from './guards/token-auth-mode.guard';
+import { setResponseHeader } from './http-compat';
+import { readLoginBody, readRefreshBody } from './request-body';
+import { InjectTokenAuthOptions } from './token-auth.constants';
+import { ResolvedTokenAuthOptions } from './token-auth.options';
+import { AuthenticatedToken, LoginResult, TokenAuthService } from './token-auth.service';
+import { TokenRotationService } from './token-rotation.service';
+import { iso } from './token-auth.views';
+import { userIdOf } from './token-auth.users';
+
+const MAX_USER_AGENT = 255;
+
+/** Builds the auth controller mounted at `prefix` (the HTTP contract of the README). */
+export function createTokenAuthController(prefix: string): Type<unknown> {
+  @Controller(prefix)
+  class TokenAuthController {
+    constructor(
+      private readonly auth: TokenAuthService,
+      private readonly rotation: TokenRotationService,
+      @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
+    ) {}
+
+    @Post('login')
+    @HttpCode(200)
+    @Header('Cache-Control', 'no-store')
+    @UseGuards(LoginThrottlerGuard)
+    async login(@Body() body: unknown, @Req() request: any) {
+      const { username, password, name } = readLoginBody(body);
+      const user = await this.auth.verifyCredentials(username, password);
+      const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, MAX_USER_AGENT) : null;
+      const result = await this.auth.login(user, { name, ip: request.ip ?? null, userAgent });
+      const provider = this.auth.userProvider;
+      const publicUser = provider.serialize ? provider.serialize(user) : { id: userIdOf(provider, user) };
+      return { ...this.tokens(result), user: publicUser };
+    }
+
+    @Post('refresh')
+    @HttpCode(200)
+    @Header('Cache-Control', 'no-store')
+    @ForMode('rotate')
+    @UseGuards(TokenAuthModeGuard, RefreshThrottlerGuard)
+    async refresh(@Body() body: unknown) {
+      const { refreshToken } = readRefreshBody(body);
+      return this.tokens(await this.rotation.refresh(refreshToken));
+    }
+
+    @Post('extend')
+    @HttpCode(200)
+    @Header('Cache-Control', 'no-store')
+    @ForMode('extend')
+    @UseGuards(TokenAuthModeGuard, TokenAuthGuard)
+    async extend(@CurrentToken() token: AuthenticatedToken, @Res({ passthrough: true }) response: unknown) {
+      const expiry = iso(await this.auth.extend(token));
+      if (this.options.expiryHeader && expiry) setResponseHeader(response, this.options.expiryHeader, expiry);
+      return { expiry };
+    }
+
+    @Post('logout')
+    @HttpCode(204)
+    @UseGuards(TokenAuthGuard)
+    async logout(@CurrentToken() token: AuthenticatedToken): Promise<void> {
+      await this.auth.logout(token.record);
+    }
+
+    @Post('logout-all')
+    @HttpCode(204)
+    @UseGuards(TokenAuthGuard)
+    async logoutAll(@CurrentToken() token: AuthenticatedToken): Promise<void> {
+      await this.auth.revokeAllForUser(token.record.userId, 'logout-all');
+    }
+
+    @Post('logout-others')
+    @HttpCode(204)
+    @UseGuards(TokenAuthGuard)
+    async logoutOthers(@CurrentToken() token: AuthenticatedToken): Promise<void> {
+      await this.auth.revokeAllForUser(token.record.userId, 'logout-others', token.record.familyId);
+    }
+
+    @Get('token')
+    @Header('Cache-Control', 'no-store')
+    @UseGuards(TokenAuthGuard)
+    details(@CurrentToken() token: AuthenticatedToken) {
+      return this.auth.details(token);
+    }
+
+    @Get('tokens')
+    @Header('Cache-Control', 'no-store')
+    @UseGuards(TokenAuthGuard)
+    sessions(@CurrentToken() token: AuthenticatedToken) {
+      return this.auth.sessions(token.record.userId, token.record.familyId);
+    }
+
+    @Delete('tokens/:id')
+    @HttpCode(204)
+    @UseGuards(TokenAuthGuard)
+    async revokeSession(@CurrentToken() token: AuthenticatedToken, @Param('id') id: string): Promise<void> {
+      await this.auth.revokeSession(token.record.userId, id);
+    }
+
+    private tokens(result: LoginResult) {
+      const body: Record<string, unknown> = { token: result.token, expiry: iso(result.expiresAt) };
+      if (result.refreshToken !== undefined) {
+        body.refreshToken = result.refreshToken;
+        body.refreshExpiry = iso(result.refreshExpiresAt ?? null);
+      }
+      return body;
+    }
+  }
+  return TokenAuthController;
+}

@@ -1,0 +1,15 @@
+/** The kinds of event the module emits (as `token-auth.<type>` on `@nestjs/event-emitter`). */
+export type TokenAuthEventType = 'issued' | 'extended' | 'rotated' | 'revoked' | 'reuse-detected';
+
+/** One token event. Carries ids only, never a token. */
+export interface TokenAuthEvent {
+  type: TokenAuthEventType;
+  userId: string;
+  /** The session (token family) concerned; `null` when the event covers all of a user's sessions. */
+  sessionId: string | null;
+  /** Why tokens were revoked, for `revoked` and `reuse-detected`. */
+  reason?: string;
+  /** How many rows a revocation changed. */
+  count?: number;
+  at: Date;
+}

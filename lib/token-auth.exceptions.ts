@@ -1,0 +1,92 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/** Why a bearer token was refused; clients act on it (`expired`: refresh now). */
+export type InvalidTokenReason = 'expired' | 'revoked' | 'malformed' | 'unknown';
+
+/** Parameters of the RFC 6750 `WWW-Authenticate` challenge an exception carries. */
+export interface Challenge {
+  error?: string;
+  description?: string;
+  scope?: string;
+}
+
+/**
+ * Base of every refusal the module makes. The body carries a stable `error` code and a message;
+ * `challenge` (when set) becomes the `WWW-Authenticate` header.
+ */
+export abstract class TokenAuthException extends HttpException {
+  protected constructor(status: number, body: Record<string, unknown>, readonly challenge: Challenge | null) {
+    super({ statusCode: status, ...body }, status);
+  }
+}
+
+/** 401 without an error code: the request carried no credentials for this module. */
+export class MissingTokenException extends TokenAuthException {
+  constructor() {
+    super(HttpStatus.UNAUTHORIZED, { error: 'unauthorized', message: 'Authentication credentials were not provided.' }, {});
+  }
+}
+
+/** 401 `invalid_token`: malformed, unknown, revoked or expired bearer token. */
+export class InvalidTokenException extends TokenAuthException {
+  constructor(readonly reason: InvalidTokenReason, description: string) {
+    super(HttpStatus.UNAUTHORIZED, { error: 'invalid_token', reason, message: description }, { error: 'invalid_token', description });
+  }
+}
+
+/** 403 `insufficient_scope`: the token lacks a scope the route requires. */
+export class InsufficientScopeException extends TokenAuthException {
+  constructor(scopes: string[]) {
+    const description = `This route requires the scope(s): ${scopes.join(' ')}.`;
+    super(HttpStatus.FORBIDDEN, { error: 'insufficient_scope', scope: scopes.join(' '), message: description }, { error: 'insufficient_scope', description, scope: scopes.join(' ') });
+  }
+}
+
+/** 400 `invalid_grant` (RFC 6749): the refresh token cannot be used. */
+export class InvalidGrantException extends TokenAuthException {
+  constructor(readonly reason: 'malformed' | 'unknown' | 'expired' | 'spent' | 'revoked' | 'reused', description: string) {
+    super(HttpStatus.BAD_REQUEST, { error: 'invalid_grant', reason, error_description: description, message: description }, null);
+  }
+}
+
+/** 401 on login with wrong credentials. */
+export class InvalidCredentialsException extends TokenAuthException {
+  constructor() {
+    super(HttpStatus.UNAUTHORIZED, { error: 'invalid_credentials', message: 'Invalid username or password.' }, {});
+  }
+}
+
+/** 400 `invalid_request`: a request body field is missing or wrong; `field` names it. */
+export class InvalidRequestException extends TokenAuthException {
+  constructor(field: string, message: string) {
+    super(HttpStatus.BAD_REQUEST, { error: 'invalid_request', field, message }, null);
+  }
+}
+
+/** 403: the user already holds the most live sessions allowed. */
+export class TokenLimitExceededException extends TokenAuthException {
+  constructor(limit: number) {
+    super(HttpStatus.FORBIDDEN, { error: 'token_limit_exceeded', message: `Maximum number of live tokens per user (${limit}) reached. Log out a session first.` }, null);
+  }
+}
+
+/** 404: no live session with this id belongs to the user. */
+export class SessionNotFoundException extends TokenAuthException {
+  constructor() {
+    super(HttpStatus.NOT_FOUND, { error: 'not_found', message: 'No live session with this id belongs to you.' }, null);
+  }
+}
+
+/** 404: a route of the other mode. */
+export class RouteNotInModeException extends TokenAuthException {
+  constructor(route: string, mode: string) {
+    super(HttpStatus.NOT_FOUND, { error: 'not_found', message: `${route} is not available in ${mode} mode.` }, null);
+  }
+}
+
+/** 503: the token store cannot be reached. An outage must never look like a logout (401). */
+export class TokenStoreUnavailableException extends TokenAuthException {
+  constructor() {
+    super(HttpStatus.SERVICE_UNAVAILABLE, { error: 'temporarily_unavailable', message: 'Authentication is temporarily unavailable; try again shortly.' }, null);
+  }
+}

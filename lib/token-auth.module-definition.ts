@@ -1,0 +1,34 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { TokenAuthModuleOptions } from './token-auth.options';
+
+/** Options fixed when the module is declared (they shape routes and entities, so they cannot come from a factory). */
+export interface TokenAuthModuleExtras {
+  /** Make the module's exports visible app-wide. Default `false`. */
+  isGlobal?: boolean;
+  /** Route prefix of the auth controller, or `false` to mount no routes. Default `'auth'`. */
+  routePrefix?: string | false;
+  /** Name of the token table. Default `'auth_tokens'`. */
+  tableName?: string;
+  /** Name of the TypeORM data source holding the token table. Default the default data source. */
+  dataSource?: string;
+  /** Install `TokenAuthGuard` as a global guard (opt out per route with `@Public()`). Default `false`. */
+  globalGuard?: boolean;
+}
+
+export const DEFAULT_EXTRAS: Required<Omit<TokenAuthModuleExtras, 'dataSource'>> & { dataSource?: string } = {
+  isGlobal: false,
+  routePrefix: 'auth',
+  tableName: 'auth_tokens',
+  dataSource: undefined,
+  globalGuard: false,
+};
+
+export const {
+  ConfigurableModuleClass: ConfigurableTokenAuthModule,
+  MODULE_OPTIONS_TOKEN: TOKEN_AUTH_MODULE_OPTIONS,
+  OPTIONS_TYPE: TOKEN_AUTH_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: TOKEN_AUTH_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<TokenAuthModuleOptions>({ moduleName: 'TokenAuth' })
+  .setClassMethodName('forRoot')
+  .setExtras<TokenAuthModuleExtras>(DEFAULT_EXTRAS, (definition) => definition)
+  .build();

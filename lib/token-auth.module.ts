@@ -1,0 +1,94 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ExpiryPolicy } from './expiry-policy';
+import { TokenAuthGuard } from './guards/token-auth.guard';
+import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-throttler.guard';
+import { TokenAuthModeGuard } from './guards/token-auth-mode.guard';
+import { TOKEN_AUTH_OPTIONS, TOKEN_AUTH_THROTTLER_STORAGE } from './token-auth.constants';
+import { createTokenAuthController } from './token-auth.controller';
+import { TokenAuthEvents } from './token-auth.events.service';
+import { TokenAuthExceptionFilter } from './token-auth-exception.filter';
+import {
+  ConfigurableTokenAuthModule,
+  DEFAULT_EXTRAS,
+  TOKEN_AUTH_ASYNC_OPTIONS_TYPE,
+  TOKEN_AUTH_MODULE_OPTIONS,
+  TOKEN_AUTH_OPTIONS_TYPE,
+  TokenAuthModuleExtras,
+} from './token-auth.module-definition';
+import { TokenAuthConfigError, resolveTokenAuthOptions } from './token-auth.options-validation';
+import { ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
+import { TokenAuthService } from './token-auth.service';
+import { TokenAuthStrategy } from './token-auth.strategy';
+import { TokenFormat } from './token-format';
+import { TokenHasher } from './token-hasher';
+import { TokenIssuer } from './token-issuer';
+import { TokenRotationService } from './token-rotation.service';
+import { TABLE_NAME_PATTERN, tokenEntity } from './storage/token.entity';
+import { TokenStore } from './storage/token.store';
+
+/**
+ * Opaque, database-backed bearer tokens. `forRoot({ mode, users, secrets })` or `forRootAsync(...)`.
+ * The module only wires; the rules live in the files it provides.
+ */
+@Module({})
+export class TokenAuthModule extends ConfigurableTokenAuthModule {
+  static override forRoot(options: typeof TOKEN_AUTH_OPTIONS_TYPE): DynamicModule {
+    return withParts(super.forRoot(options), options);
+  }
+
+  static override forRootAsync(options: typeof TOKEN_AUTH_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withParts(super.forRootAsync(options), options);
+  }
+}
+
+function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): DynamicModule {
+  const extras = { ...DEFAULT_EXTRAS, ...stripUndefined(given) };
+  if (!TABLE_NAME_PATTERN.test(extras.tableName)) throw new TokenAuthConfigError('tableName', `a string matching ${TABLE_NAME_PATTERN}`, extras.tableName);
+  if (extras.routePrefix !== false && (typeof extras.routePrefix !== 'string' || !/^[A-Za-z0-9/_-]*$/.test(extras.routePrefix))) {
+    throw new TokenAuthConfigError('routePrefix', 'a path such as "auth", or false', extras.routePrefix);
+  }
+  const entity = tokenEntity(extras.tableName);
+  const providers: Provider[] = [
+    { provide: TOKEN_AUTH_OPTIONS, useFactory: (raw: TokenAuthModuleOptions) => resolveTokenAuthOptions(raw), inject: [TOKEN_AUTH_MODULE_OPTIONS] },
+    { provide: TokenFormat, useFactory: (o: ResolvedTokenAuthOptions) => new TokenFormat(o.tokenPrefix), inject: [TOKEN_AUTH_OPTIONS] },
+    { provide: TokenHasher, useFactory: (o: ResolvedTokenAuthOptions) => new TokenHasher(o.secrets), inject: [TOKEN_AUTH_OPTIONS] },
+    { provide: ExpiryPolicy, useFactory: (o: ResolvedTokenAuthOptions) => new ExpiryPolicy(o), inject: [TOKEN_AUTH_OPTIONS] },
+    {
+      provide: TokenIssuer,
+      useFactory: (o: ResolvedTokenAuthOptions, f: TokenFormat, h: TokenHasher, p: ExpiryPolicy) => new TokenIssuer(f, h, p, o.mode === 'rotate'),
+      inject: [TOKEN_AUTH_OPTIONS, TokenFormat, TokenHasher, ExpiryPolicy],
+    },
+    { provide: TokenStore, useFactory: (ds: DataSource) => new TokenStore(ds, extras.tableName), inject: [getDataSourceToken(extras.dataSource)] },
+    {
+      provide: TOKEN_AUTH_THROTTLER_STORAGE,
+      useFactory: (o: ResolvedTokenAuthOptions) => o.throttlerStorage ?? new ThrottlerStorageService(),
+      inject: [TOKEN_AUTH_OPTIONS],
+    },
+    TokenAuthEvents,
+    TokenAuthService,
+    TokenRotationService,
+    TokenAuthStrategy,
+    TokenAuthModeGuard,
+    LoginThrottlerGuard,
+    RefreshThrottlerGuard,
+    { provide: APP_FILTER, useClass: TokenAuthExceptionFilter },
+  ];
+  if (extras.globalGuard) providers.push({ provide: APP_GUARD, useClass: TokenAuthGuard });
+  return {
+    ...definition,
+    global: extras.isGlobal,
+    imports: [...(definition.imports ?? []), PassportModule, TypeOrmModule.forFeature([entity], extras.dataSource)],
+    controllers: extras.routePrefix === false ? [] : [createTokenAuthController(extras.routePrefix)],
+    providers: [...(definition.providers ?? []), ...providers],
+    exports: [...(definition.exports ?? []), TokenAuthService, TokenRotationService, TOKEN_AUTH_OPTIONS],
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

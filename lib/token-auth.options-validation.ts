@@ -1,0 +1,125 @@
+import { TOKEN_PREFIX_PATTERN } from './token-format';
+import { HashingSecret } from './token-hasher';
+import { systemClock } from './clock';
+import { RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+const MIN_SECRET_BYTES = 32;
+
+/** A module option with a bad value; the message names the option and what it accepts. */
+export class TokenAuthConfigError extends Error {
+  constructor(option: string, accepts: string, got: unknown) {
+    super(`TokenAuthModule: option "${option}" must be ${accepts} (got ${describe(got)})`);
+    this.name = 'TokenAuthConfigError';
+  }
+}
+
+/** Applies defaults and validates every option once, at module start. */
+export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions): ResolvedTokenAuthOptions {
+  if (!raw || typeof raw !== 'object') throw new TokenAuthConfigError('options', 'an object', raw);
+  const mode = raw.mode;
+  if (mode !== 'extend' && mode !== 'rotate') throw new TokenAuthConfigError('mode', "'extend' or 'rotate'", mode);
+  const rotate = mode === 'rotate';
+  if (!raw.users || (typeof raw.users !== 'function' && typeof raw.users !== 'object')) {
+    throw new TokenAuthConfigError('users', 'a provider class or an object with findById() and verifyCredentials()', raw.users);
+  }
+  const ttl = raw.ttl === undefined ? (rotate ? 15 * 60 : 10 * HOUR) : raw.ttl;
+  if (ttl === null && rotate) throw new TokenAuthConfigError('ttl', 'a positive number of seconds in rotate mode', ttl);
+  const maxLifetime = raw.maxLifetime === undefined ? (rotate ? 90 * DAY : null) : raw.maxLifetime;
+  return {
+    mode,
+    users: raw.users,
+    secrets: secretsOf(raw.secrets),
+    schemes: schemesOf(raw.schemes ?? ['Bearer', 'Token']),
+    realm: textOf('realm', raw.realm ?? 'api', /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/),
+    tokenPrefix: textOf('tokenPrefix', raw.tokenPrefix ?? 'ntk', TOKEN_PREFIX_PATTERN),
+    accessTtlMs: ttl === null ? null : seconds('ttl', ttl, false),
+    refreshTtlMs: seconds('refreshTtl', raw.refreshTtl ?? 30 * DAY, false),
+    minRefreshIntervalMs: seconds('minRefreshInterval', raw.minRefreshInterval ?? 60, true),
+    maxLifetimeMs: maxLifetime === null ? null : seconds('maxLifetime', maxLifetime, false),
+    reuseGraceMs: seconds('reuseGrace', raw.reuseGrace ?? 10, true),
+    tokenLimitPerUser: raw.tokenLimitPerUser == null ? null : count('tokenLimitPerUser', raw.tokenLimitPerUser),
+    loginLimit: rateLimitOf('throttle.login', raw.throttle?.login, { limit: 10, window: 60 }),
+    refreshLimit: rateLimitOf('throttle.refresh', raw.throttle?.refresh, { limit: 30, window: 60 }),
+    throttlerStorage: storageOf(raw.throttle?.storage),
+    expiryHeader: raw.expiryHeader === false ? false : textOf('expiryHeader', raw.expiryHeader ?? 'X-Token-Expiry', /^[A-Za-z0-9-]{1,64}$/),
+    clock: clockOf(raw.clock),
+    onEvent: callbackOf(raw.onEvent),
+  };
+}
+
+function seconds(option: string, value: unknown, zeroAllowed: boolean): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (zeroAllowed ? value >= 0 : value > 0);
+  if (!ok) throw new TokenAuthConfigError(option, `a ${zeroAllowed ? 'non-negative' : 'positive'} number of seconds`, value);
+  return Math.round((value as number) * 1000);
+}
+
+function count(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TokenAuthConfigError(option, 'a positive integer', value);
+  }
+  return value;
+}
+
+function textOf(option: string, value: unknown, pattern: RegExp): string {
+  if (typeof value !== 'string' || !pattern.test(value)) throw new TokenAuthConfigError(option, `a string matching ${pattern}`, value);
+  return value;
+}
+
+function secretsOf(value: unknown): HashingSecret[] {
+  const list = typeof value === 'string' ? [{ id: 'k1', secret: value }] : value;
+  const accepts = `a string of at least ${MIN_SECRET_BYTES} bytes, or a non-empty array of { id, secret } with unique ids`;
+  if (!Array.isArray(list) || list.length === 0) throw new TokenAuthConfigError('secrets', accepts, value);
+  const ids = new Set<string>();
+  for (const entry of list) {
+    const okId = entry && typeof entry.id === 'string' && /^[A-Za-z0-9._-]{1,32}$/.test(entry.id) && !ids.has(entry.id);
+    const size = entry && (Buffer.isBuffer(entry.secret) ? entry.secret.length : typeof entry.secret === 'string' ? Buffer.byteLength(entry.secret) : 0);
+    if (!okId || size < MIN_SECRET_BYTES) throw new TokenAuthConfigError('secrets', accepts, entry && { id: entry.id, secret: '[hidden]' });
+    ids.add(entry.id);
+  }
+  return list as HashingSecret[];
+}
+
+function schemesOf(value: unknown): Set<string> {
+  const ok = Array.isArray(value) && value.length > 0 && value.every((s) => typeof s === 'string' && /^[A-Za-z][A-Za-z0-9._~+-]*$/.test(s));
+  if (!ok) throw new TokenAuthConfigError('schemes', 'a non-empty array of auth-scheme names such as "Bearer"', value);
+  return new Set((value as string[]).map((s) => s.toLowerCase()));
+}
+
+function rateLimitOf(option: string, value: unknown, fallback: RateLimit): RateLimit | false {
+  if (value === false) return false;
+  if (value === undefined) return fallback;
+  const limit = value as RateLimit;
+  if (!limit || typeof limit !== 'object') throw new TokenAuthConfigError(option, '{ limit, window } or false', value);
+  return { limit: count(`${option}.limit`, limit.limit), window: seconds(`${option}.window`, limit.window, false) / 1000 };
+}
+
+function storageOf(value: unknown) {
+  if (value === undefined) return undefined;
+  if (!value || typeof (value as { increment?: unknown }).increment !== 'function') {
+    throw new TokenAuthConfigError('throttle.storage', 'a ThrottlerStorage (an object with increment())', value);
+  }
+  return value as ResolvedTokenAuthOptions['throttlerStorage'];
+}
+
+function clockOf(value: unknown) {
+  if (value === undefined) return systemClock;
+  if (!value || typeof (value as { now?: unknown }).now !== 'function') throw new TokenAuthConfigError('clock', 'an object with now()', value);
+  return value as ResolvedTokenAuthOptions['clock'];
+}
+
+function callbackOf(value: unknown) {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new TokenAuthConfigError('onEvent', 'a function', value);
+  return value as ResolvedTokenAuthOptions['onEvent'];
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,73 @@
+import { Type } from '@nestjs/common';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { Clock } from './clock';
+import { HashingSecret } from './token-hasher';
+import { TokenAuthEvent } from './token-auth.events';
+import { TokenAuthUserProvider } from './token-auth.users';
+
+/** `extend`: one sliding token per login. `rotate`: short access token plus one-time refresh token. */
+export type TokenAuthMode = 'extend' | 'rotate';
+
+/** A rate limit: at most `limit` requests per `window` seconds. */
+export interface RateLimit {
+  limit: number;
+  window: number;
+}
+
+/** Options of `TokenAuthModule.forRoot()` / `forRootAsync()`. Durations are in seconds. */
+export interface TokenAuthModuleOptions {
+  /** `extend` (sliding expiry) or `rotate` (refresh-token rotation). */
+  mode: TokenAuthMode;
+  /** Finds users and checks credentials: a provider class registered in the host app, or an instance. */
+  users: Type<TokenAuthUserProvider> | TokenAuthUserProvider;
+  /** Server secret(s) keying token digests: one string, or `[{ id, secret }]` with the current one first. */
+  secrets: string | HashingSecret[];
+  /** Accepted `Authorization` schemes, case-insensitive. Default `['Bearer', 'Token']`. */
+  schemes?: string[];
+  /** The `realm` in `WWW-Authenticate` challenges. Default `'api'`. */
+  realm?: string;
+  /** Token prefix, 1-16 letters or digits. Default `'ntk'`. */
+  tokenPrefix?: string;
+  /** Access-token lifetime; `null` = no expiry (extend only). Default 36000 (extend) / 900 (rotate). */
+  ttl?: number | null;
+  /** Rotate mode: a refresh token unused for this long dies. Default 30 days. */
+  refreshTtl?: number;
+  /** Throttle for expiry and last-used writes. Default 60. */
+  minRefreshInterval?: number;
+  /** Absolute cap from login, however often extended or rotated; `null` = none. Default none (extend) / 90 days (rotate). */
+  maxLifetime?: number | null;
+  /** Rotate mode: how long the immediate predecessor of a refresh token may be replayed. Default 10. */
+  reuseGrace?: number;
+  /** Most live sessions a user may hold; `null` = unlimited. Default `null`. */
+  tokenLimitPerUser?: number | null;
+  /** Rate limits of the module's own routes; `false` disables one. Default login 10/60 s, refresh 30/60 s. */
+  throttle?: { login?: RateLimit | false; refresh?: RateLimit | false; storage?: ThrottlerStorage };
+  /** Response header telling the client the token's current expiry; `false` to omit. Default `'X-Token-Expiry'`. */
+  expiryHeader?: string | false;
+  /** Time source (epoch ms). Default the system clock. */
+  clock?: Clock;
+  /** Called for every token event, in addition to `@nestjs/event-emitter` when the host has it. */
+  onEvent?: (event: TokenAuthEvent) => void;
+}
+
+/** Options after defaults and validation; durations in milliseconds. */
+export interface ResolvedTokenAuthOptions {
+  mode: TokenAuthMode;
+  users: Type<TokenAuthUserProvider> | TokenAuthUserProvider;
+  secrets: HashingSecret[];
+  schemes: Set<string>;
+  realm: string;
+  tokenPrefix: string;
+  accessTtlMs: number | null;
+  refreshTtlMs: number;
+  minRefreshIntervalMs: number;
+  maxLifetimeMs: number | null;
+  reuseGraceMs: number;
+  tokenLimitPerUser: number | null;
+  loginLimit: RateLimit | false;
+  refreshLimit: RateLimit | false;
+  throttlerStorage?: ThrottlerStorage;
+  expiryHeader: string | false;
+  clock: Clock;
+  onEvent?: (event: TokenAuthEvent) => void;
+}

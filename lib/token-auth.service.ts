@@ -1,0 +1,184 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { ExpiryPolicy } from './expiry-policy';
+import { InjectTokenAuthOptions } from './token-auth.constants';
+import { TokenAuthEvents } from './token-auth.events.service';
+import { InvalidCredentialsException, InvalidTokenException, SessionNotFoundException, TokenLimitExceededException } from './token-auth.exceptions';
+import { ResolvedTokenAuthOptions } from './token-auth.options';
+import { TokenAuthUserProvider, userIdOf } from './token-auth.users';
+import { SessionView, TokenDetails, detailsOf, sessionsOf } from './token-auth.views';
+import { TokenFormat } from './token-format';
+import { TokenHasher } from './token-hasher';
+import { Issued, SessionMeta, TokenIssuer } from './token-issuer';
+import { TokenRecord } from './storage/token.entity';
+import { TokenStore } from './storage/token.store';
+
+/** A successfully authenticated access token. */
+export interface AuthenticatedToken<User = any> {
+  user: User;
+  record: TokenRecord;
+  /** When the token stops working (epoch ms), after any sliding write; `null` = never. */
+  expiresAt: number | null;
+}
+
+/** What a login hands to the client. */
+export interface LoginResult {
+  sessionId: string;
+  token: string;
+  expiresAt: number | null;
+  refreshToken?: string;
+  refreshExpiresAt?: number | null;
+}
+
+/**
+ * Issues, authenticates and revokes tokens. Knows nothing of HTTP, so a controller, a CLI,
+ * a gateway or a test can all use it.
+ */
+@Injectable()
+export class TokenAuthService implements OnModuleInit {
+  private users: TokenAuthUserProvider;
+
+  constructor(
+    @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
+    private readonly store: TokenStore,
+    private readonly format: TokenFormat,
+    private readonly hasher: TokenHasher,
+    private readonly policy: ExpiryPolicy,
+    private readonly issuer: TokenIssuer,
+    private readonly events: TokenAuthEvents,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const users = this.options.users;
+    if (typeof users !== 'function') {
+      this.users = users;
+      return;
+    }
+    try {
+      this.users = this.moduleRef.get(users, { strict: false });
+    } catch {
+      this.users = await this.moduleRef.create(users);
+    }
+  }
+
+  /** The user provider in use. */
+  get userProvider(): TokenAuthUserProvider {
+    return this.users;
+  }
+
+  /** Checks credentials through the host's user provider. */
+  async verifyCredentials(username: string, password: string): Promise<any> {
+    const user = await this.users.verifyCredentials(username, password);
+    if (!user) throw new InvalidCredentialsException();
+    return user;
+  }
+
+  /** Starts a session for `user`; refuses when the user holds `tokenLimitPerUser` live sessions. */
+  async login(user: unknown, meta: SessionMeta = {}): Promise<LoginResult> {
+    const userId = userIdOf(this.users, user);
+    const now = this.now();
+    const issued = this.issuer.login(userId, meta, now);
+    const limit = this.options.tokenLimitPerUser;
+    if (limit === null) {
+      await this.store.insert(issued.rows);
+    } else if (!(await this.store.insertWithinLimit(issued.rows, limit, this.sessionKind, now))) {
+      throw new TokenLimitExceededException(limit);
+    }
+    this.events.emit('issued', userId, issued.rows[0].familyId);
+    return resultOf(issued);
+  }
+
+  /**
+   * Authenticates a bearer token: parse and checksum first (no I/O for garbage), then one indexed
+   * lookup, a constant-time digest check, the expiry rules and, when due, one throttled write.
+   */
+  async authenticate(token: string): Promise<AuthenticatedToken> {
+    const parsed = this.format.parse(token);
+    if (!parsed) throw new InvalidTokenException('malformed', 'The token is malformed.');
+    if (parsed.kind !== 'access') throw new InvalidTokenException('malformed', 'A refresh token cannot be used as a bearer token.');
+    const record = await this.store.findByKeyId(parsed.keyId);
+    if (!record || record.kind !== 'access' || !this.hasher.matches(record, parsed.keyId, parsed.secret)) {
+      throw new InvalidTokenException('unknown', 'The token is not known.');
+    }
+    const now = this.now();
+    if (record.revokedAt !== null) throw new InvalidTokenException('revoked', 'The token has been revoked.');
+    if (this.policy.isExpired(record, now)) throw new InvalidTokenException('expired', 'The token has expired.');
+    const user = await this.users.findById(record.userId);
+    if (!user) throw new InvalidTokenException('revoked', "The token's user no longer exists.");
+    const decision = this.policy.onUse(record, now, this.options.mode === 'extend');
+    if (decision.touch && (await this.store.recordUse(record.id, now, decision.slideTo))) {
+      record.lastUsedAt = now;
+      if (decision.slideTo !== null) {
+        record.expiresAt = decision.slideTo;
+        this.events.emit('extended', record.userId, record.familyId);
+      }
+    }
+    return { user, record, expiresAt: this.policy.effectiveExpiry(record) };
+  }
+
+  /** Extend mode, on demand: moves the expiry to `now + ttl` (capped), ignoring the write throttle. */
+  async extend(auth: AuthenticatedToken): Promise<number | null> {
+    const { record } = auth;
+    const now = this.now();
+    const target = this.policy.expiryFor('access', now, record.absoluteExpiresAt);
+    if (target !== null && record.expiresAt !== null && target > record.expiresAt && (await this.store.recordUse(record.id, now, target))) {
+      record.expiresAt = target;
+      this.events.emit('extended', record.userId, record.familyId);
+    }
+    return (auth.expiresAt = this.policy.effectiveExpiry(record));
+  }
+
+  /** Revokes the session (token family) of the presented token. */
+  async logout(record: TokenRecord): Promise<void> {
+    await this.revoke(record.userId, record.familyId, 'logout');
+  }
+
+  /** Revokes one of the user's sessions by id; 404 when it is not a live session of theirs. */
+  async revokeSession(userId: string, sessionId: string): Promise<void> {
+    if (!(await this.revoke(userId, sessionId, 'revoked'))) throw new SessionNotFoundException();
+  }
+
+  /** Revokes every token of a user (for the host: password change, account lock). Returns rows revoked. */
+  async revokeAllForUser(userId: string, reason = 'revoked', exceptSessionId?: string): Promise<number> {
+    const count = await this.store.revokeUser(userId, this.now(), reason, exceptSessionId);
+    if (count > 0) this.events.emit('revoked', userId, null, { reason, count });
+    return count;
+  }
+
+  /** The user's live sessions; `currentSessionId` marks the caller's own. */
+  async sessions(userId: string, currentSessionId: string | null): Promise<SessionView[]> {
+    const rows = await this.store.liveRowsOfUser(userId, this.now());
+    return sessionsOf(rows, currentSessionId, (row) => this.policy.effectiveExpiry(row));
+  }
+
+  /** Details of an authenticated token. */
+  details(auth: AuthenticatedToken): TokenDetails {
+    return detailsOf(auth.record, auth.expiresAt);
+  }
+
+  private async revoke(userId: string, sessionId: string, reason: string): Promise<boolean> {
+    const count = await this.store.revokeFamily(sessionId, this.now(), reason, userId);
+    if (count > 0) this.events.emit('revoked', userId, sessionId, { reason, count });
+    return count > 0;
+  }
+
+  /** The row kind that stands for a session when counting against the limit. */
+  private get sessionKind() {
+    return this.options.mode === 'rotate' ? ('refresh' as const) : ('access' as const);
+  }
+
+  private now(): number {
+    return this.options.clock.now();
+  }
+}
+
+/** Maps issued tokens to a login result. */
+export function resultOf(issued: Issued): LoginResult {
+  const result: LoginResult = { sessionId: issued.rows[0].familyId, token: issued.access.token, expiresAt: issued.access.expiresAt };
+  if (issued.refresh) {
+    result.refreshToken = issued.refresh.token;
+    result.refreshExpiresAt = issued.refresh.expiresAt;
+  }
+  return result;
+}

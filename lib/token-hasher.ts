@@ -1,0 +1,63 @@
+import { createHmac, hkdfSync, KeyObject, createSecretKey, timingSafeEqual } from 'node:crypto';
+import { EntropySource } from './token-format';
+
+/** A server secret used to key token digests; `id` is stored beside each digest so secrets can rotate. */
+export interface HashingSecret {
+  id: string;
+  secret: string | Buffer;
+}
+
+interface DerivedKeys {
+  digest: KeyObject;
+  successor: Buffer;
+}
+
+/**
+ * The one place that hashes and compares token secrets. Digests are HMAC-SHA-256 keyed by a server
+ * secret (never bcrypt: tokens carry 190 random bits, so a fast keyed hash is both safe and cheap).
+ * The first secret signs new tokens; the others still verify tokens issued under them.
+ */
+export class TokenHasher {
+  private readonly keys = new Map<string, DerivedKeys>();
+  readonly currentKeyId: string;
+
+  constructor(secrets: HashingSecret[]) {
+    for (const { id, secret } of secrets) {
+      const raw = Buffer.isBuffer(secret) ? secret : Buffer.from(secret, 'utf8');
+      this.keys.set(id, {
+        digest: createSecretKey(hmac(raw, 'nest-token-auth/digest')),
+        successor: hmac(raw, 'nest-token-auth/successor'),
+      });
+    }
+    this.currentKeyId = secrets[0].id;
+  }
+
+  /** Hex digest of a token secret, bound to its key id; `null` when the hashing key is unknown. */
+  digest(keyId: string, secret: string, hashKeyId = this.currentKeyId): string | null {
+    const keys = this.keys.get(hashKeyId);
+    if (!keys) return null;
+    return createHmac('sha256', keys.digest).update(keyId).update('.').update(secret).digest('hex');
+  }
+
+  /** Constant-time check of a presented secret against a stored digest. */
+  matches(stored: { digest: string; hashKeyId: string }, keyId: string, secret: string): boolean {
+    const computed = this.digest(keyId, secret, stored.hashKeyId);
+    if (computed === null || computed.length !== stored.digest.length) return false;
+    return timingSafeEqual(Buffer.from(computed), Buffer.from(stored.digest));
+  }
+
+  /**
+   * Deterministic entropy for a refresh token's successor: the same predecessor secret always
+   * yields the same successor tokens, so a replay inside the grace window can be answered with the
+   * identical pair without storing any plain token. Only the server key can compute it.
+   */
+  successorEntropy(hashKeyId: string, predecessorSecret: string, label: string): EntropySource | null {
+    const keys = this.keys.get(hashKeyId);
+    if (!keys) return null;
+    return (length) => Buffer.from(hkdfSync('sha256', keys.successor, predecessorSecret, label, length));
+  }
+}
+
+function hmac(key: Buffer, label: string): Buffer {
+  return createHmac('sha256', key).update(label).digest();
+}
