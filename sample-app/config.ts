@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+/** The sample app's settings, read from the environment and validated at boot. */
+export interface SampleConfig {
+  port: number;
+  databaseUrl: string;
+  mode: 'extend' | 'rotate';
+  accessTtl?: number;
+  refreshTtl?: number;
+  minRefreshInterval?: number;
+  maxLifetime?: number;
+  reuseGrace?: number;
+  refreshLimit: number;
+  refreshWindow: number;
+  loginLimit: number;
+  loginWindow: number;
+  tokenLimitPerUser: number | null;
+  tokenSecret: string | null;
+  redisUrl: string | null;
+}
+
+/** An environment variable with a bad value; the message names it. */
+export class ConfigError extends Error {}
+
+/** Reads and validates every variable the README lists. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
+  const mode = env.AUTH_MODE ?? 'extend';
+  if (mode !== 'extend' && mode !== 'rotate') throw new ConfigError(`AUTH_MODE must be "extend" or "rotate" (got "${mode}")`);
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535) as number,
+    databaseUrl: databaseUrl(env.DATABASE_URL),
+    mode,
+    accessTtl: integer(env, 'ACCESS_TTL', undefined, 1),
+    refreshTtl: integer(env, 'REFRESH_TTL', undefined, 1),
+    minRefreshInterval: integer(env, 'MIN_REFRESH_INTERVAL', undefined, 0),
+    maxLifetime: integer(env, 'MAX_LIFETIME', undefined, 1),
+    reuseGrace: integer(env, 'REUSE_GRACE', undefined, 0),
+    refreshLimit: integer(env, 'REFRESH_LIMIT', 30, 1) as number,
+    refreshWindow: integer(env, 'REFRESH_WINDOW', 60, 1) as number,
+    loginLimit: integer(env, 'LOGIN_LIMIT', 10, 1) as number,
+    loginWindow: integer(env, 'LOGIN_WINDOW', 60, 1) as number,
+    tokenLimitPerUser: integer(env, 'TOKEN_LIMIT_PER_USER', undefined, 1) ?? null,
+    tokenSecret: secret(env.TOKEN_SECRET),
+    redisUrl: redisUrl(env.REDIS_URL),
+  };
+}
+
+/** A fresh random secret for a dev boot without TOKEN_SECRET (tokens then die with the process). */
+export function ephemeralSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function databaseUrl(raw: string | undefined): string {
+  const url = raw && raw.trim() !== '' ? raw.trim() : `sqlite:${join(__dirname, '..', '..', 'sample-app', 'data', 'sample.sqlite')}`;
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+|mysql:\/\/.+|mariadb:\/\/.+)$/.test(url)) {
+    throw new ConfigError('DATABASE_URL must be sqlite:<path>, sqlite::memory:, postgres://... or mysql://...');
+  }
+  return url;
+}
+
+function secret(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (Buffer.byteLength(raw) < 32) throw new ConfigError('TOKEN_SECRET must be at least 32 bytes');
+  return raw;
+}
+
+function redisUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError('REDIS_URL must be redis://host:port');
+  return raw;
+}

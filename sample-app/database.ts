@@ -1,0 +1,15 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { TypeOrmModuleOptions } from '@nestjs/typeorm';
+
+/** TypeORM options for a DATABASE_URL (sqlite:<path>, sqlite::memory:, postgres://, mysql://). */
+export function databaseOptions(url: string): TypeOrmModuleOptions {
+  const common = { autoLoadEntities: true, synchronize: true } as const;
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    return { ...common, type: 'better-sqlite3', database: file };
+  }
+  if (url.startsWith('postgres')) return { ...common, type: 'postgres', url };
+  return { ...common, type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+}
