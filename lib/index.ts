@@ -49,3 +49,5 @@ export type { Clock } from './clock';
 export type { HashingSecret } from './token-hasher';
 /** Injection helpers. */
 export { InjectTokenAuthOptions, TOKEN_AUTH_OPTIONS, TOKEN_AUTH_STRATEGY } from './token-auth.constants';
+/** A Redis `ThrottlerStorage` for `throttle.storage`, shared by every instance (fails open by default). */
+export { RedisThrottlerStorage, type RedisScriptClient, type RedisThrottlerStorageOptions } from './storage/redis-throttler.storage';

@@ -8,6 +8,8 @@ export const TOKEN_AUTH_THROTTLER_STORAGE = Symbol('TOKEN_AUTH_THROTTLER_STORAGE
 export const TOKEN_AUTH_STRATEGY = 'nest-token-auth';
 /** Request property holding the authenticated token (`AuthenticatedToken`). */
 export const TOKEN_AUTH_REQUEST_KEY = Symbol.for('nest-token-auth.token');
+/** Request property carrying the app's `TokenAuthService` from the guard to the strategy. */
+export const TOKEN_AUTH_SERVICE_KEY = Symbol.for('nest-token-auth.service');
 /** Request property holding the name of the expiry response header (or `false`). */
 export const EXPIRY_HEADER_KEY = Symbol.for('nest-token-auth.expiry-header');
 /** Route metadata set by `@Public()`. */

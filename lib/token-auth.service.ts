@@ -62,6 +62,11 @@ export class TokenAuthService implements OnModuleInit {
     }
   }
 
+  /** The validated module options. */
+  get settings(): ResolvedTokenAuthOptions {
+    return this.options;
+  }
+
   /** The user provider in use. */
   get userProvider(): TokenAuthUserProvider {
     return this.users;

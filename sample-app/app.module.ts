@@ -1,6 +1,7 @@
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TokenAuthEvent, TokenAuthModule } from '../lib';
+import Redis from 'ioredis';
+import { RedisThrottlerStorage, TokenAuthEvent, TokenAuthModule } from '../lib';
 import { ephemeralSecret, SampleConfig } from './config';
 import { databaseOptions } from './database';
 import { HealthController } from './health.controller';
@@ -8,6 +9,7 @@ import { UsersModule } from './users/users.module';
 import { UsersService } from './users/users.service';
 
 const logger = new Logger('TokenEvents');
+const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 /** Logs what an operator wants to see; never a token (events carry ids only). */
 function logEvent(event: TokenAuthEvent): void {
@@ -16,11 +18,28 @@ function logEvent(event: TokenAuthEvent): void {
   }
 }
 
+/** A Redis client that fails fast: the throttler storage fails open, so a down Redis must not queue or retry requests. */
+function throttleRedis(url: string): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000 });
+  // The storage logs each outage once; without a listener ioredis would print every reconnect attempt.
+  redis.on('error', () => undefined);
+  return redis;
+}
+
 @Module({})
-export class AppModule {
+export class AppModule implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(REDIS_CLIENT) private readonly redis?: Redis) {}
+
+  onApplicationShutdown(): void {
+    // disconnect(), not quit(): nothing in flight is worth waiting for, and quit() can stall on a dead server.
+    this.redis?.disconnect();
+  }
+
   static forConfig(config: SampleConfig): DynamicModule {
     if (!config.tokenSecret) logger.warn('TOKEN_SECRET is not set: using a random secret, so tokens will not survive a restart.');
     const secret = config.tokenSecret ?? ephemeralSecret();
+    // With REDIS_URL, every instance counts against the same rate limits.
+    const redis = config.redisUrl ? throttleRedis(config.redisUrl) : null;
     return {
       module: AppModule,
       imports: [
@@ -41,12 +60,14 @@ export class AppModule {
             throttle: {
               login: { limit: config.loginLimit, window: config.loginWindow },
               refresh: { limit: config.refreshLimit, window: config.refreshWindow },
+              storage: redis ? new RedisThrottlerStorage(redis, { prefix: config.redisPrefix ?? undefined }) : undefined,
             },
             onEvent: logEvent,
           }),
         }),
       ],
       controllers: [HealthController],
+      providers: redis ? [{ provide: REDIS_CLIENT, useValue: redis }] : [],
     };
   }
 }

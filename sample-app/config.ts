@@ -18,6 +18,8 @@ export interface SampleConfig {
   tokenLimitPerUser: number | null;
   tokenSecret: string | null;
   redisUrl: string | null;
+  /** Key prefix in Redis, so several apps (or test runs) can share one server. */
+  redisPrefix: string | null;
 }
 
 /** An environment variable with a bad value; the message names it. */
@@ -43,6 +45,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     tokenLimitPerUser: integer(env, 'TOKEN_LIMIT_PER_USER', undefined, 1) ?? null,
     tokenSecret: secret(env.TOKEN_SECRET),
     redisUrl: redisUrl(env.REDIS_URL),
+    redisPrefix: redisPrefix(env.REDIS_PREFIX),
   };
 }
 
@@ -77,5 +80,11 @@ function secret(raw: string | undefined): string | null {
 function redisUrl(raw: string | undefined): string | null {
   if (raw === undefined || raw === '') return null;
   if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError('REDIS_URL must be redis://host:port');
+  return raw;
+}
+
+function redisPrefix(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!/^[^{}\s]{1,64}$/.test(raw)) throw new ConfigError('REDIS_PREFIX must be 1 to 64 characters without spaces or braces');
   return raw;
 }

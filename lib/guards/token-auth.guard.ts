@@ -1,7 +1,8 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { EXPIRY_HEADER_KEY, IS_PUBLIC_KEY, TOKEN_AUTH_REQUEST_KEY, TOKEN_AUTH_STRATEGY } from '../token-auth.constants';
+import { EXPIRY_HEADER_KEY, IS_PUBLIC_KEY, TOKEN_AUTH_REQUEST_KEY, TOKEN_AUTH_SERVICE_KEY, TOKEN_AUTH_STRATEGY } from '../token-auth.constants';
+import { TokenAuthService } from '../token-auth.service';
 import { setResponseHeader } from '../http-compat';
 import { iso } from '../token-auth.views';
 import { MissingTokenException } from '../token-auth.exceptions';
@@ -12,13 +13,23 @@ import { MissingTokenException } from '../token-auth.exceptions';
  */
 @Injectable()
 export class TokenAuthGuard extends AuthGuard(TOKEN_AUTH_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  private service?: TokenAuthService;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
+  ) {
     super();
   }
 
   override canActivate(context: ExecutionContext) {
     const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
-    return open ? true : super.canActivate(context);
+    if (open) return true;
+    // Passport keeps one strategy per name for the whole process; handing the strategy this app's
+    // service keeps two Nest apps in one process (tests, benchmarks) from using each other's.
+    this.service ??= this.moduleRef.get(TokenAuthService, { strict: false });
+    context.switchToHttp().getRequest()[TOKEN_AUTH_SERVICE_KEY] = this.service;
+    return super.canActivate(context);
   }
 
   override handleRequest<User>(error: unknown, user: User | false | null, _info: unknown, context: ExecutionContext): User {

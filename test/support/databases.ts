@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { DataSource, DataSourceOptions } from 'typeorm';
+
+/** The databases the e2e suite can run on. */
+export type DatabaseName = 'sqlite' | 'postgres' | 'mariadb';
+const ALL: DatabaseName[] = ['sqlite', 'postgres', 'mariadb'];
+
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const MARIADB = { host: '127.0.0.1', port: 3306, username: 'root', password: '', database: 'test' };
+
+/** `TEST_DATABASES=sqlite,postgres,mariadb` (or `all`) selects the matrix; the default is SQLite only. */
+export function selectedDatabases(): DatabaseName[] {
+  const raw = (process.env.TEST_DATABASES ?? 'sqlite').trim();
+  if (raw === 'all') return ALL;
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !ALL.includes(n as DatabaseName));
+  if (bad.length || names.length === 0) throw new Error(`TEST_DATABASES must list ${ALL.join(', ')} or "all" (got "${raw}")`);
+  return names as DatabaseName[];
+}
+
+/** A private database for one test app: its own schema (PostgreSQL), database (MariaDB) or in-memory file (SQLite). */
+export interface TestDatabase {
+  name: DatabaseName;
+  options: DataSourceOptions;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(name: DatabaseName): Promise<TestDatabase> {
+  const id = `nta_${process.pid}_${randomBytes(4).toString('hex')}`;
+  if (name === 'sqlite') {
+    return { name, options: { type: 'better-sqlite3', database: ':memory:' }, drop: async () => undefined };
+  }
+  if (name === 'postgres') {
+    await admin({ type: 'postgres', url: POSTGRES_URL }, [`CREATE SCHEMA "${id}"`]);
+    return {
+      name,
+      options: { type: 'postgres', url: POSTGRES_URL, schema: id, extra: { max: 20 } },
+      drop: () => admin({ type: 'postgres', url: POSTGRES_URL }, [`DROP SCHEMA IF EXISTS "${id}" CASCADE`]),
+    };
+  }
+  await admin({ type: 'mysql', ...MARIADB }, [`CREATE DATABASE \`${id}\``]);
+  return {
+    name,
+    options: { type: 'mysql', ...MARIADB, database: id, extra: { connectionLimit: 20 } },
+    drop: () => admin({ type: 'mysql', ...MARIADB }, [`DROP DATABASE IF EXISTS \`${id}\``]),
+  };
+}
+
+/** Runs statements on a short-lived admin connection; throws (loudly) when the server is unreachable. */
+export async function admin(options: DataSourceOptions, statements: string[]): Promise<void> {
+  const ds = new DataSource(options);
+  try {
+    await ds.initialize();
+  } catch (error) {
+    throw new Error(`${options.type} is not reachable for the e2e suite: ${(error as Error).message}`);
+  }
+  try {
+    for (const sql of statements) await ds.query(sql);
+  } finally {
+    await ds.destroy();
+  }
+}

@@ -1,0 +1,162 @@
+import { Controller, Get, INestApplication, Injectable, LoggerService, Module, UseGuards } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
+import * as bcrypt from 'bcrypt';
+import request from 'supertest';
+import { Column, DataSource, Entity, PrimaryGeneratedColumn, Repository } from 'typeorm';
+import { Clock, CurrentUser, TokenAuthGuard, TokenAuthModule, TokenAuthModuleExtras, TokenAuthModuleOptions, TokenAuthUserProvider } from '../../lib';
+import { createTestDatabase, DatabaseName, TestDatabase } from './databases';
+
+export const MODES = ['extend', 'rotate'] as const;
+export type Mode = (typeof MODES)[number];
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+export const PASSWORD = 'correct horse battery';
+
+/** A clock the test moves by hand, so expiry tests need no sleeps. */
+export class TestClock implements Clock {
+  constructor(public ms = Date.UTC(2030, 0, 1)) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+@Entity('test_users')
+export class TestUser {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 150, unique: true })
+  username: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  passwordHash: string;
+}
+
+@Injectable()
+export class TestUsers implements TokenAuthUserProvider<TestUser> {
+  constructor(@InjectRepository(TestUser) readonly repository: Repository<TestUser>) {}
+
+  findById(id: string) {
+    return this.repository.findOne({ where: { id: Number(id) } });
+  }
+
+  async verifyCredentials(username: string, password: string) {
+    const user = await this.repository.findOne({ where: { username } });
+    return user && (await bcrypt.compare(password, user.passwordHash)) ? user : null;
+  }
+
+  serialize(user: TestUser) {
+    return { id: user.id, username: user.username };
+  }
+}
+
+@Controller()
+class ProtectedController {
+  @Get('me')
+  @UseGuards(TokenAuthGuard)
+  me(@CurrentUser() user: TestUser) {
+    return { id: user.id, username: user.username };
+  }
+}
+
+/** Keeps every log line so tests can assert what was (never) logged. */
+export class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(...parts: unknown[]) { this.keep(parts); }
+  error(...parts: unknown[]) { this.keep(parts); }
+  warn(...parts: unknown[]) { this.keep(parts); }
+  debug(...parts: unknown[]) { this.keep(parts); }
+  verbose(...parts: unknown[]) { this.keep(parts); }
+  private keep(parts: unknown[]) {
+    this.lines.push(parts.map((p) => (p instanceof Error ? `${p.message} ${p.stack}` : typeof p === 'string' ? p : JSON.stringify(p))).join(' '));
+  }
+}
+
+export interface TestAppSettings {
+  database: DatabaseName;
+  mode: Mode;
+  options?: Partial<TokenAuthModuleOptions>;
+  extras?: TokenAuthModuleExtras;
+}
+
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  clock: TestClock;
+  logs: CapturingLogger;
+  dataSource: DataSource;
+  database: TestDatabase;
+  mode: Mode;
+  http(): ReturnType<typeof request>;
+  register(username: string, password?: string): Promise<TestUser>;
+  login(username: string, extra?: Record<string, unknown>): Promise<LoginBody>;
+  close(): Promise<void>;
+}
+
+export interface LoginBody {
+  token: string;
+  expiry: string | null;
+  refreshToken?: string;
+  refreshExpiry?: string | null;
+  user: { id: number; username: string };
+}
+
+/** A real Nest app on a real database, listening on an ephemeral port of 127.0.0.1. */
+export async function createTestApp(settings: TestAppSettings): Promise<TestApp> {
+  const database = await createTestDatabase(settings.database);
+  const clock = new TestClock();
+  const logs = new CapturingLogger();
+
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true } as any),
+      TypeOrmModule.forFeature([TestUser]),
+      TokenAuthModule.forRoot({
+        mode: settings.mode,
+        users: TestUsers,
+        secrets: TEST_SECRET,
+        clock,
+        throttle: { login: false, refresh: false },
+        ...settings.options,
+        ...settings.extras,
+      } as any),
+    ],
+    providers: [TestUsers],
+    controllers: [ProtectedController],
+  })
+  class TestAppModule {}
+
+  const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: logs });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const users = app.get(TestUsers);
+  const http = () => request(url);
+  return {
+    app,
+    url,
+    clock,
+    logs,
+    dataSource: app.get(DataSource),
+    database,
+    mode: settings.mode,
+    http,
+    register: async (username, password = PASSWORD) =>
+      users.repository.save(users.repository.create({ username, passwordHash: await bcrypt.hash(password, 4) })),
+    login: async (username, extra = {}) => {
+      const response = await http().post('/auth/login').send({ username, password: PASSWORD, ...extra });
+      if (response.status !== 200) throw new Error(`login failed: ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body;
+    },
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** `Authorization` header value for a token. */
+export const bearer = (token: string) => `Bearer ${token}`;
