@@ -46,13 +46,18 @@ export class TokenStore {
     );
   }
 
-  /** Records a use of an access token; with `slideTo`, also moves its expiry forward (never back, never revives). */
+  /**
+   * Records a use of an access token; with `slideTo`, also moves its expiry forward. The conditions
+   * make concurrent writes safe: an expiry only ever grows, and an expired or revoked token is never revived.
+   */
   recordUse(id: string, now: number, slideTo: number | null): Promise<boolean> {
     return this.write(() => {
-      const query = this.update().set(slideTo === null ? { lastUsedAt: now } : { lastUsedAt: now, expiresAt: slideTo });
-      query.where('id = :id AND (last_used_at IS NULL OR last_used_at < :now)', { id, now });
-      if (slideTo !== null) query.andWhere('revoked_at IS NULL AND expires_at > :now AND expires_at < :slideTo', { now, slideTo });
-      return query;
+      if (slideTo === null) {
+        return this.update().set({ lastUsedAt: now }).where('id = :id AND (last_used_at IS NULL OR last_used_at < :now)', { id, now });
+      }
+      return this.update()
+        .set({ lastUsedAt: now, expiresAt: slideTo })
+        .where('id = :id AND revoked_at IS NULL AND expires_at > :now AND expires_at < :slideTo', { id, now, slideTo });
     });
   }
 
