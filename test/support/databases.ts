@@ -34,7 +34,7 @@ export async function createTestDatabase(name: DatabaseName): Promise<TestDataba
     await admin({ type: 'postgres', url: POSTGRES_URL }, [`CREATE SCHEMA "${id}"`]);
     return {
       name,
-      options: { type: 'postgres', url: POSTGRES_URL, schema: id, extra: { max: 20 } },
+      options: { type: 'postgres', url: POSTGRES_URL, schema: id, extra: { max: 20, options: `-c search_path=${id}` } },
       drop: () => admin({ type: 'postgres', url: POSTGRES_URL }, [`DROP SCHEMA IF EXISTS "${id}" CASCADE`]),
     };
   }
