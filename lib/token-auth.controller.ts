@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Req, Res, Type, UseGuards } from '@nestjs/common';
 import { CurrentToken } from './decorators/current-user.decorator';
+import { Public } from './decorators/public.decorator';
 import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-throttler.guard';
 import { TokenAuthGuard } from './guards/token-auth.guard';
 import { ForMode, TokenAuthModeGuard } from './guards/token-auth-mode.guard';
@@ -25,6 +26,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     ) {}
 
     @Post('login')
+    @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
     @UseGuards(LoginThrottlerGuard)
@@ -39,6 +41,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     }
 
     @Post('refresh')
+    @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
     @ForMode('rotate')
