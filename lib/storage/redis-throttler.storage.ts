@@ -98,6 +98,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       throw new TokenAuthConfigError('RedisThrottlerStorage prefix', 'a string without { or }', this.prefix);
     }
     this.failOpen = options.failOpen ?? true;
+    if (typeof this.failOpen !== 'boolean') throw new TokenAuthConfigError('RedisThrottlerStorage failOpen', 'true or false', this.failOpen);
     this.timeout = options.timeout ?? 500;
     if (!(this.timeout > 0)) throw new TokenAuthConfigError('RedisThrottlerStorage timeout', 'a positive number of milliseconds', this.timeout);
   }
@@ -114,7 +115,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     }
     if (this.outage) {
       this.outage = false;
-      this.logger.log('Redis throttler storage reachable again; rate limits are enforced.');
+      this.logger.log('Redis throttler storage reachable again.');
     }
     const [totalHits, timeToExpire, blocked, timeToBlockExpire] = reply as number[];
     return { totalHits, timeToExpire, isBlocked: blocked === 1, timeToBlockExpire };
@@ -130,13 +131,14 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     }
   }
 
-  /** Fails open (warning once per outage) or closed (503). A rate limiter must not take the app down with it. */
+  /** Fails open or closed (503), warning once per outage. A rate limiter must not take the app down with it. */
   private unavailable(error: unknown, ttl: number): ThrottlerStorageRecord {
-    if (!this.failOpen) throw new TokenStoreUnavailableException();
     if (!this.outage) {
       this.outage = true;
-      this.logger.warn(`Redis throttler storage unreachable (${(error as Error)?.message ?? error}); rate limits are not enforced until it is back.`);
+      const effect = this.failOpen ? 'rate limits are not enforced' : 'rate-limited routes answer 503';
+      this.logger.warn(`Redis throttler storage unreachable (${(error as Error)?.message ?? error}); ${effect} until it is back.`);
     }
+    if (!this.failOpen) throw new TokenStoreUnavailableException();
     return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
   }
 
