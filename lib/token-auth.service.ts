@@ -1,9 +1,15 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ExpiryPolicy } from './expiry-policy';
 import { InjectTokenAuthOptions } from './token-auth.constants';
 import { TokenAuthEvents } from './token-auth.events.service';
-import { InvalidCredentialsException, InvalidTokenException, SessionNotFoundException, TokenLimitExceededException } from './token-auth.exceptions';
+import {
+  InvalidCredentialsException,
+  InvalidTokenException,
+  SessionNotFoundException,
+  TokenLimitExceededException,
+  TokenStoreUnavailableException,
+} from './token-auth.exceptions';
 import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { TokenAuthUserProvider, userIdOf } from './token-auth.users';
 import { SessionView, TokenDetails, detailsOf, sessionsOf } from './token-auth.views';
@@ -36,6 +42,7 @@ export interface LoginResult {
  */
 @Injectable()
 export class TokenAuthService implements OnModuleInit {
+  private readonly logger = new Logger('TokenAuth');
   private users: TokenAuthUserProvider;
 
   constructor(
@@ -74,7 +81,7 @@ export class TokenAuthService implements OnModuleInit {
 
   /** Checks credentials through the host's user provider. */
   async verifyCredentials(username: string, password: string): Promise<any> {
-    const user = await this.users.verifyCredentials(username, password);
+    const user = await this.askUsers(() => this.users.verifyCredentials(username, password));
     if (!user) throw new InvalidCredentialsException();
     return user;
   }
@@ -109,7 +116,7 @@ export class TokenAuthService implements OnModuleInit {
     const now = this.now();
     if (record.revokedAt !== null) throw new InvalidTokenException('revoked', 'The token has been revoked.');
     if (this.policy.isExpired(record, now)) throw new InvalidTokenException('expired', 'The token has expired.');
-    const user = await this.users.findById(record.userId);
+    const user = await this.askUsers(() => this.users.findById(record.userId));
     if (!user) throw new InvalidTokenException('revoked', "The token's user no longer exists.");
     const decision = this.policy.onUse(record, now, this.options.mode === 'extend');
     if (decision.touch && (await this.store.recordUse(record.id, now, decision.slideTo))) {
@@ -171,6 +178,19 @@ export class TokenAuthService implements OnModuleInit {
   /** The row kind that stands for a session when counting against the limit. */
   private get sessionKind() {
     return this.options.mode === 'rotate' ? ('refresh' as const) : ('access' as const);
+  }
+
+  /**
+   * Calls the host's user provider. Its failures are almost always the users database being down,
+   * so they answer 503 like a token-store outage: never a 500, and never a 401 that looks like a logout.
+   */
+  private async askUsers<T>(call: () => Promise<T> | T): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      this.logger.error(`user provider failed: ${(error as Error)?.message ?? error}`);
+      throw new TokenStoreUnavailableException();
+    }
   }
 
   private now(): number {

@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import * as bcrypt from 'bcrypt';
 import request from 'supertest';
-import { Column, DataSource, Entity, PrimaryGeneratedColumn, Repository } from 'typeorm';
+import { Column, DataSource, DataSourceOptions, Entity, PrimaryGeneratedColumn, Repository } from 'typeorm';
 import { Clock, CurrentUser, TokenAuthGuard, TokenAuthModule, TokenAuthModuleExtras, TokenAuthModuleOptions, TokenAuthUserProvider } from '../../lib';
 import { createTestDatabase, DatabaseName, TestDatabase } from './databases';
 
@@ -80,6 +80,8 @@ export interface TestAppSettings {
   mode: Mode;
   options?: Partial<TokenAuthModuleOptions>;
   extras?: TokenAuthModuleExtras;
+  /** Rewrites the connection options (e.g. to go through a fault-injecting proxy). */
+  connect?: (options: DataSourceOptions) => DataSourceOptions;
 }
 
 export interface TestApp {
@@ -112,7 +114,7 @@ export async function createTestApp(settings: TestAppSettings): Promise<TestApp>
 
   @Module({
     imports: [
-      TypeOrmModule.forRoot({ ...database.options, autoLoadEntities: true, synchronize: true } as any),
+      TypeOrmModule.forRoot({ ...(settings.connect ?? ((o) => o))(database.options), autoLoadEntities: true, synchronize: true } as any),
       TypeOrmModule.forFeature([TestUser]),
       TokenAuthModule.forRoot({
         mode: settings.mode,
