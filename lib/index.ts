@@ -14,6 +14,11 @@ export { TokenAuthService } from './token-auth.service';
 export type { AuthenticatedToken, LoginResult } from './token-auth.service';
 /** Rotate mode's refresh flow. */
 export { TokenRotationService } from './token-rotation.service';
+/** RFC 7009 revocation and RFC 7662 introspection. */
+export { TokenStandardsService } from './token-standards.service';
+export type { IntrospectionResponse } from './token-standards.service';
+/** Requires a valid token carrying every listed scope (403 `insufficient_scope` otherwise). */
+export { RequireScopes } from './decorators/require-scopes.decorator';
 /** Requires a valid access token. */
 export { TokenAuthGuard } from './guards/token-auth.guard';
 /** `@CurrentUser()` and `@CurrentToken()` parameter decorators. */
@@ -35,6 +40,7 @@ export {
   InsufficientScopeException,
   TokenLimitExceededException,
   SessionNotFoundException,
+  RouteNotEnabledException,
   TokenStoreUnavailableException,
 } from './token-auth.exceptions';
 /** Why a bearer token was refused. */

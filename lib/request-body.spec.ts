@@ -1,5 +1,5 @@
 import { InvalidRequestException } from './token-auth.exceptions';
-import { readLoginBody, readRefreshBody } from './request-body';
+import { readLoginBody, readRefreshBody, readTokenBody } from './request-body';
 
 function fieldOf(run: () => unknown): string | undefined {
   try {
@@ -13,7 +13,8 @@ function fieldOf(run: () => unknown): string | undefined {
 
 describe('request bodies', () => {
   it('accepts a login body with an optional name', () => {
-    expect(readLoginBody({ username: 'a', password: 'b' })).toEqual({ username: 'a', password: 'b', name: null });
+    expect(readLoginBody({ username: 'a', password: 'b' })).toEqual({ username: 'a', password: 'b', name: null, scope: null });
+    expect(readLoginBody({ username: 'a', password: 'b', scope: 'notes:read  notes:write notes:read' }).scope).toEqual(['notes:read', 'notes:write']);
     expect(readLoginBody({ username: 'a', password: 'b', name: 'phone' }).name).toBe('phone');
   });
 
@@ -28,6 +29,8 @@ describe('request bodies', () => {
     [{ username: 'a', password: 'b'.repeat(2000) }, 'password'],
     [{ username: 'a', password: 'b', name: {} }, 'name'],
     [{ username: 'a', password: 'b', role: 'admin' }, 'role'],
+    [{ username: 'a', password: 'b', scope: ['read'] }, 'scope'],
+    [{ username: 'a', password: 'b', scope: 'bad"quote' }, 'scope'],
   ])('refuses login body %j naming %s', (body, field) => {
     expect(fieldOf(() => readLoginBody(body))).toBe(field);
   });
@@ -37,5 +40,12 @@ describe('request bodies', () => {
     expect(fieldOf(() => readRefreshBody({}))).toBe('refreshToken');
     expect(fieldOf(() => readRefreshBody({ refreshToken: 5 }))).toBe('refreshToken');
     expect(fieldOf(() => readRefreshBody({ refreshToken: 'x', token: 'y' }))).toBe('token');
+  });
+
+  it('reads revocation and introspection bodies', () => {
+    expect(readTokenBody({ token: 't' })).toEqual({ token: 't', hint: null });
+    expect(readTokenBody({ token: 't', token_type_hint: 'refresh_token' }).hint).toBe('refresh_token');
+    expect(fieldOf(() => readTokenBody({ token: 't', token_type_hint: 'id_token' }))).toBe('token_type_hint');
+    expect(fieldOf(() => readTokenBody({}))).toBe('token');
   });
 });

@@ -1,13 +1,16 @@
 import { InvalidRequestException } from './token-auth.exceptions';
+import { parseScope } from './token-scopes';
 
 /** A validated login body. */
 export interface LoginBody {
   username: string;
   password: string;
   name: string | null;
+  /** Requested scopes, or `null` when the body asks for none in particular. */
+  scope: string[] | null;
 }
 
-const LOGIN_FIELDS = ['username', 'password', 'name'];
+const LOGIN_FIELDS = ['username', 'password', 'name', 'scope'];
 
 /** Validates `POST /auth/login`; a bad body is a 400 naming the field. */
 export function readLoginBody(body: unknown): LoginBody {
@@ -16,7 +19,25 @@ export function readLoginBody(body: unknown): LoginBody {
     username: stringField(fields, 'username', 150),
     password: stringField(fields, 'password', 1024),
     name: fields.name === undefined || fields.name === null ? null : stringField(fields, 'name', 100),
+    scope: fields.scope === undefined || fields.scope === null ? null : scopeField(fields),
   };
+}
+
+/** Validates the body of the RFC 7009 revocation and RFC 7662 introspection routes. */
+export function readTokenBody(body: unknown): { token: string; hint: 'access_token' | 'refresh_token' | null } {
+  const fields = objectOf(body, ['token', 'token_type_hint']);
+  const token = stringField(fields, 'token', 512);
+  const hint = fields.token_type_hint;
+  if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
+    throw new InvalidRequestException('token_type_hint', '"token_type_hint" must be "access_token" or "refresh_token".');
+  }
+  return { token, hint: hint ?? null };
+}
+
+function scopeField(fields: Record<string, unknown>): string[] {
+  const scopes = parseScope(stringField(fields, 'scope', 512));
+  if (!scopes) throw new InvalidRequestException('scope', '"scope" must be space-separated scope names (RFC 6749 characters).');
+  return scopes;
 }
 
 /** Validates `POST /auth/refresh`. */

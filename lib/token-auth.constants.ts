@@ -12,6 +12,8 @@ export const TOKEN_AUTH_REQUEST_KEY = Symbol.for('nest-token-auth.token');
 export const TOKEN_AUTH_SERVICE_KEY = Symbol.for('nest-token-auth.service');
 /** Request property holding the name of the expiry response header (or `false`). */
 export const EXPIRY_HEADER_KEY = Symbol.for('nest-token-auth.expiry-header');
+/** Route metadata set by `@RequireScopes()`. */
+export const REQUIRED_SCOPES_KEY = 'nest-token-auth:scopes';
 /** Route metadata set by `@Public()`. */
 export const IS_PUBLIC_KEY = 'nest-token-auth:public';
 

@@ -5,7 +5,9 @@ import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-
 import { TokenAuthGuard } from './guards/token-auth.guard';
 import { ForMode, TokenAuthModeGuard } from './guards/token-auth-mode.guard';
 import { setResponseHeader } from './http-compat';
-import { readLoginBody, readRefreshBody } from './request-body';
+import { readLoginBody, readRefreshBody, readTokenBody } from './request-body';
+import { InvalidCredentialsException, RouteNotEnabledException } from './token-auth.exceptions';
+import { TokenStandardsService } from './token-standards.service';
 import { InjectTokenAuthOptions } from './token-auth.constants';
 import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { AuthenticatedToken, LoginResult, TokenAuthService } from './token-auth.service';
@@ -22,6 +24,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     constructor(
       private readonly auth: TokenAuthService,
       private readonly rotation: TokenRotationService,
+      private readonly standards: TokenStandardsService,
       @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
     ) {}
 
@@ -31,10 +34,11 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @Header('Cache-Control', 'no-store')
     @UseGuards(LoginThrottlerGuard)
     async login(@Body() body: unknown, @Req() request: any) {
-      const { username, password, name } = readLoginBody(body);
+      const { username, password, name, scope } = readLoginBody(body);
       const user = await this.auth.verifyCredentials(username, password);
       const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, MAX_USER_AGENT) : null;
-      const result = await this.auth.login(user, { name, ip: request.ip ?? null, userAgent });
+      const scopes = await this.auth.grantScopes(user, scope);
+      const result = await this.auth.login(user, { name, ip: request.ip ?? null, userAgent, scopes });
       const provider = this.auth.userProvider;
       const publicUser = provider.serialize ? provider.serialize(user) : { id: userIdOf(provider, user) };
       return { ...this.tokens(result), user: publicUser };
@@ -104,12 +108,35 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
       await this.auth.revokeSession(token.record.userId, id);
     }
 
+    /** RFC 7009: revokes the token's session; 200 whatever the token (unknown ones included). */
+    @Post('revoke')
+    @Public()
+    @HttpCode(200)
+    @Header('Cache-Control', 'no-store')
+    async revoke(@Body() body: unknown): Promise<Record<string, never>> {
+      await this.standards.revoke(readTokenBody(body).token);
+      return {};
+    }
+
+    /** RFC 7662: describes a token; 404 unless enabled, 401 for callers `introspection.authorize` refuses. */
+    @Post('introspect')
+    @Public()
+    @HttpCode(200)
+    @Header('Cache-Control', 'no-store')
+    async introspect(@Body() body: unknown, @Req() request: unknown) {
+      const introspection = this.options.introspection;
+      if (!introspection) throw new RouteNotEnabledException('POST /introspect', 'the introspection option');
+      if (!(await introspection.authorize(request))) throw new InvalidCredentialsException('You may not introspect tokens.');
+      return this.standards.introspect(readTokenBody(body).token);
+    }
+
     private tokens(result: LoginResult) {
       const body: Record<string, unknown> = { token: result.token, expiry: iso(result.expiresAt) };
       if (result.refreshToken !== undefined) {
         body.refreshToken = result.refreshToken;
         body.refreshExpiry = iso(result.refreshExpiresAt ?? null);
       }
+      if (result.scopes.length) body.scope = result.scopes.join(' ');
       return body;
     }
   }

@@ -49,10 +49,10 @@ export class InvalidGrantException extends TokenAuthException {
   }
 }
 
-/** 401 on login with wrong credentials. */
+/** 401 on login with wrong credentials (or a caller refused by an authorisation callback). */
 export class InvalidCredentialsException extends TokenAuthException {
-  constructor() {
-    super(HttpStatus.UNAUTHORIZED, { error: 'invalid_credentials', message: 'Invalid username or password.' }, {});
+  constructor(message = 'Invalid username or password.') {
+    super(HttpStatus.UNAUTHORIZED, { error: 'invalid_credentials', message }, {});
   }
 }
 
@@ -81,6 +81,13 @@ export class SessionNotFoundException extends TokenAuthException {
 export class RouteNotInModeException extends TokenAuthException {
   constructor(route: string, mode: string) {
     super(HttpStatus.NOT_FOUND, { error: 'not_found', message: `${route} is not available in ${mode} mode.` }, null);
+  }
+}
+
+/** 404: an optional route the host has not enabled. */
+export class RouteNotEnabledException extends TokenAuthException {
+  constructor(route: string, option: string) {
+    super(HttpStatus.NOT_FOUND, { error: 'not_found', message: `${route} is not enabled; see ${option}.` }, null);
   }
 }
 

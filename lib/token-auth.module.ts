@@ -28,6 +28,7 @@ import { TokenFormat } from './token-format';
 import { TokenHasher } from './token-hasher';
 import { TokenIssuer } from './token-issuer';
 import { TokenRotationService } from './token-rotation.service';
+import { TokenStandardsService } from './token-standards.service';
 import { TABLE_NAME_PATTERN, tokenEntity } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 
@@ -72,6 +73,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     TokenAuthEvents,
     TokenAuthService,
     TokenRotationService,
+    TokenStandardsService,
     TokenAuthStrategy,
     TokenAuthModeGuard,
     LoginThrottlerGuard,
@@ -85,7 +87,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     imports: [...(definition.imports ?? []), PassportModule, TypeOrmModule.forFeature([entity], extras.dataSource)],
     controllers: extras.routePrefix === false ? [] : [createTokenAuthController(extras.routePrefix)],
     providers: [...(definition.providers ?? []), ...providers],
-    exports: [...(definition.exports ?? []), TokenAuthService, TokenRotationService, TOKEN_AUTH_OPTIONS],
+    exports: [...(definition.exports ?? []), TokenAuthService, TokenRotationService, TokenStandardsService, TOKEN_AUTH_OPTIONS],
   };
 }
 

@@ -46,6 +46,7 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions): ResolvedTo
     expiryHeader: raw.expiryHeader === false ? false : textOf('expiryHeader', raw.expiryHeader ?? 'X-Token-Expiry', /^[A-Za-z0-9-]{1,64}$/),
     clock: clockOf(raw.clock),
     onEvent: callbackOf(raw.onEvent),
+    introspection: introspectionOf(raw.introspection),
   };
 }
 
@@ -113,6 +114,14 @@ function callbackOf(value: unknown) {
   if (value === undefined) return undefined;
   if (typeof value !== 'function') throw new TokenAuthConfigError('onEvent', 'a function', value);
   return value as ResolvedTokenAuthOptions['onEvent'];
+}
+
+function introspectionOf(value: unknown): ResolvedTokenAuthOptions['introspection'] {
+  if (value === undefined || value === false) return false;
+  if (!value || typeof (value as { authorize?: unknown }).authorize !== 'function') {
+    throw new TokenAuthConfigError('introspection', 'false or { authorize(request) } deciding who may introspect', value);
+  }
+  return value as ResolvedTokenAuthOptions['introspection'];
 }
 
 function describe(value: unknown): string {

@@ -48,6 +48,8 @@ export interface TokenAuthModuleOptions {
   clock?: Clock;
   /** Called for every token event, in addition to `@nestjs/event-emitter` when the host has it. */
   onEvent?: (event: TokenAuthEvent) => void;
+  /** Enables RFC 7662 `POST /auth/introspect`; `authorize` decides who may call it (given the HTTP request). Default off. */
+  introspection?: { authorize(request: any): boolean | Promise<boolean> } | false;
 }
 
 /** Options after defaults and validation; durations in milliseconds. */
@@ -70,4 +72,5 @@ export interface ResolvedTokenAuthOptions {
   expiryHeader: string | false;
   clock: Clock;
   onEvent?: (event: TokenAuthEvent) => void;
+  introspection: { authorize(request: any): boolean | Promise<boolean> } | false;
 }

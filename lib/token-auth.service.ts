@@ -16,6 +16,7 @@ import { SessionView, TokenDetails, detailsOf, sessionsOf } from './token-auth.v
 import { TokenFormat } from './token-format';
 import { TokenHasher } from './token-hasher';
 import { Issued, SessionMeta, TokenIssuer } from './token-issuer';
+import { grantScopes } from './token-scopes';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 
@@ -34,6 +35,8 @@ export interface LoginResult {
   expiresAt: number | null;
   refreshToken?: string;
   refreshExpiresAt?: number | null;
+  /** Granted scopes. */
+  scopes: string[];
 }
 
 /**
@@ -84,6 +87,13 @@ export class TokenAuthService implements OnModuleInit {
     const user = await this.askUsers(() => this.users.verifyCredentials(username, password));
     if (!user) throw new InvalidCredentialsException();
     return user;
+  }
+
+  /** The scopes a login of `user` is granted (see `grantScopes`); none when the provider defines none. */
+  async grantScopes(user: unknown, requested: string[] | null): Promise<string[]> {
+    const provider = this.users;
+    if (!provider.allowedScopes) return [];
+    return grantScopes(requested, await this.askUsers(() => provider.allowedScopes!(user)));
   }
 
   /** Starts a session for `user`; refuses when the user holds `tokenLimitPerUser` live sessions. */
@@ -200,7 +210,13 @@ export class TokenAuthService implements OnModuleInit {
 
 /** Maps issued tokens to a login result. */
 export function resultOf(issued: Issued): LoginResult {
-  const result: LoginResult = { sessionId: issued.rows[0].familyId, token: issued.access.token, expiresAt: issued.access.expiresAt };
+  const first = issued.rows[0];
+  const result: LoginResult = {
+    sessionId: first.familyId,
+    token: issued.access.token,
+    expiresAt: issued.access.expiresAt,
+    scopes: first.scopes ? first.scopes.split(' ') : [],
+  };
   if (issued.refresh) {
     result.refreshToken = issued.refresh.token;
     result.refreshExpiresAt = issued.refresh.expiresAt;

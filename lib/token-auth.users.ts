@@ -11,6 +11,8 @@ export interface TokenAuthUserProvider<User = any> {
   getId?(user: User): string;
   /** What login returns as `user`. Default `{ id }`. */
   serialize?(user: User): Record<string, unknown>;
+  /** Scopes this user's tokens may carry. Without it, tokens carry no scopes. */
+  allowedScopes?(user: User): Promise<string[]> | string[];
 }
 
 /** Reads a user's id through the provider, falling back to `user.id`. */

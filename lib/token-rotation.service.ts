@@ -94,6 +94,7 @@ export class TokenRotationService {
       expiresAt: this.policy.effectiveExpiry(access),
       refreshToken: tokens.refresh.token,
       refreshExpiresAt: this.policy.effectiveExpiry(refresh),
+      scopes: refresh.scopes ? refresh.scopes.split(' ') : [],
     };
   }
 }

@@ -1,11 +1,12 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { EXPIRY_HEADER_KEY, IS_PUBLIC_KEY, TOKEN_AUTH_REQUEST_KEY, TOKEN_AUTH_SERVICE_KEY, TOKEN_AUTH_STRATEGY } from '../token-auth.constants';
+import { EXPIRY_HEADER_KEY, IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, TOKEN_AUTH_REQUEST_KEY, TOKEN_AUTH_SERVICE_KEY, TOKEN_AUTH_STRATEGY } from '../token-auth.constants';
 import { TokenAuthService } from '../token-auth.service';
 import { setResponseHeader } from '../http-compat';
 import { iso } from '../token-auth.views';
-import { MissingTokenException } from '../token-auth.exceptions';
+import { InsufficientScopeException, MissingTokenException } from '../token-auth.exceptions';
+import { missingScopes } from '../token-scopes';
 
 /**
  * Requires a valid access token. Use it with `@UseGuards(TokenAuthGuard)`, or install it globally
@@ -25,10 +26,13 @@ export class TokenAuthGuard extends AuthGuard(TOKEN_AUTH_STRATEGY) {
   override canActivate(context: ExecutionContext) {
     const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
     if (open) return true;
+    const request = context.switchToHttp().getRequest();
+    // Already authenticated by an earlier TokenAuthGuard (a global one plus a route one): only check scopes.
+    if (request[TOKEN_AUTH_REQUEST_KEY]) return this.checkScopes(context, request);
     // Passport keeps one strategy per name for the whole process; handing the strategy this app's
     // service keeps two Nest apps in one process (tests, benchmarks) from using each other's.
     this.service ??= this.moduleRef.get(TokenAuthService, { strict: false });
-    context.switchToHttp().getRequest()[TOKEN_AUTH_SERVICE_KEY] = this.service;
+    request[TOKEN_AUTH_SERVICE_KEY] = this.service;
     return super.canActivate(context);
   }
 
@@ -41,6 +45,15 @@ export class TokenAuthGuard extends AuthGuard(TOKEN_AUTH_STRATEGY) {
     const expiresAt = request[TOKEN_AUTH_REQUEST_KEY]?.expiresAt;
     // Tells the client when its token now expires (after any sliding), so it can plan a refresh.
     if (header && typeof expiresAt === 'number') setResponseHeader(http.getResponse(), header, iso(expiresAt) as string);
+    this.checkScopes(context, request);
     return user;
+  }
+
+  private checkScopes(context: ExecutionContext, request: any): true {
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES_KEY, [context.getHandler(), context.getClass()]);
+    if (required?.length && missingScopes(request[TOKEN_AUTH_REQUEST_KEY].record.scopes, required).length) {
+      throw new InsufficientScopeException(required);
+    }
+    return true;
   }
 }

@@ -4,7 +4,7 @@ import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import * as bcrypt from 'bcrypt';
 import request from 'supertest';
 import { Column, DataSource, DataSourceOptions, Entity, PrimaryGeneratedColumn, Repository } from 'typeorm';
-import { Clock, CurrentUser, TokenAuthGuard, TokenAuthModule, TokenAuthModuleExtras, TokenAuthModuleOptions, TokenAuthUserProvider } from '../../lib';
+import { Clock, CurrentUser, RequireScopes, TokenAuthGuard, TokenAuthModule, TokenAuthModuleExtras, TokenAuthModuleOptions, TokenAuthUserProvider } from '../../lib';
 import { createTestDatabase, DatabaseName, TestDatabase } from './databases';
 
 export const MODES = ['extend', 'rotate'] as const;
@@ -53,12 +53,26 @@ export class TestUsers implements TokenAuthUserProvider<TestUser> {
   }
 }
 
+/** Test users whose tokens may carry scopes: everyone gets notes:read and notes:write, admins also admin. */
+@Injectable()
+export class ScopedTestUsers extends TestUsers {
+  allowedScopes(user: TestUser) {
+    return user.username.startsWith('admin') ? ['notes:read', 'notes:write', 'admin'] : ['notes:read', 'notes:write'];
+  }
+}
+
 @Controller()
 class ProtectedController {
   @Get('me')
   @UseGuards(TokenAuthGuard)
   me(@CurrentUser() user: TestUser) {
     return { id: user.id, username: user.username };
+  }
+
+  @Get('admin')
+  @RequireScopes('admin')
+  admin() {
+    return { ok: true };
   }
 }
 
@@ -126,7 +140,7 @@ export async function createTestApp(settings: TestAppSettings): Promise<TestApp>
         ...settings.extras,
       } as any),
     ],
-    providers: [TestUsers],
+    providers: [TestUsers, ScopedTestUsers],
     controllers: [ProtectedController],
   })
   class TestAppModule {}

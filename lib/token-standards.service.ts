@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { ExpiryPolicy } from './expiry-policy';
+import { InjectTokenAuthOptions } from './token-auth.constants';
+import { TokenAuthEvents } from './token-auth.events.service';
+import { ResolvedTokenAuthOptions } from './token-auth.options';
+import { TokenFormat } from './token-format';
+import { TokenHasher } from './token-hasher';
+import { TokenRecord } from './storage/token.entity';
+import { TokenStore } from './storage/token.store';
+
+/** RFC 7662 introspection response. */
+export type IntrospectionResponse =
+  | { active: false }
+  | { active: true; scope: string; sub: string; exp: number | null; iat: number; token_type: 'access_token' | 'refresh_token'; sid: string };
+
+/** RFC 7009 revocation and RFC 7662 introspection. Neither has side effects on tokens it does not act on. */
+@Injectable()
+export class TokenStandardsService {
+  constructor(
+    @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
+    private readonly store: TokenStore,
+    private readonly format: TokenFormat,
+    private readonly hasher: TokenHasher,
+    private readonly policy: ExpiryPolicy,
+    private readonly events: TokenAuthEvents,
+  ) {}
+
+  /** Revokes the session of any token this server issued; unknown or malformed tokens are ignored (RFC 7009 2.2). */
+  async revoke(token: string): Promise<void> {
+    const record = await this.issued(token);
+    if (!record) return;
+    const count = await this.store.revokeFamily(record.familyId, this.options.clock.now(), 'revoked');
+    if (count > 0) this.events.emit('revoked', record.userId, record.familyId, { reason: 'revoked', count });
+  }
+
+  /** Describes a token without using it (no sliding, no last-used write). */
+  async introspect(token: string): Promise<IntrospectionResponse> {
+    const record = await this.issued(token);
+    const now = this.options.clock.now();
+    if (!record || record.revokedAt !== null || record.spentAt !== null || this.policy.isExpired(record, now)) return { active: false };
+    const exp = this.policy.effectiveExpiry(record);
+    return {
+      active: true,
+      scope: record.scopes ?? '',
+      sub: record.userId,
+      exp: exp === null ? null : Math.floor(exp / 1000),
+      iat: Math.floor(record.createdAt / 1000),
+      token_type: record.kind === 'refresh' ? 'refresh_token' : 'access_token',
+      sid: record.familyId,
+    };
+  }
+
+  /** The row of a token this server issued (of either kind, in any state), or `null`. */
+  private async issued(token: string): Promise<TokenRecord | null> {
+    const parsed = this.format.parse(token);
+    if (!parsed) return null;
+    const record = await this.store.findByKeyId(parsed.keyId);
+    return record && record.kind === parsed.kind && this.hasher.matches(record, parsed.keyId, parsed.secret) ? record : null;
+  }
+}
