@@ -8,8 +8,10 @@ export const TOKEN_AUTH_THROTTLER_STORAGE = Symbol('TOKEN_AUTH_THROTTLER_STORAGE
 export const TOKEN_AUTH_STRATEGY = 'nest-token-auth';
 /** Request property holding the authenticated token (`AuthenticatedToken`). */
 export const TOKEN_AUTH_REQUEST_KEY = Symbol.for('nest-token-auth.token');
-/** Request property carrying the app's `TokenAuthService` from the guard to the strategy. */
-export const TOKEN_AUTH_SERVICE_KEY = Symbol.for('nest-token-auth.service');
+/** Request property carrying the app's own strategy instance from the guard to Passport. */
+export const TOKEN_AUTH_STRATEGY_KEY = Symbol.for('nest-token-auth.strategy');
+/** Injection token of the cookie transport (`null` when the cookie option is off). */
+export const TOKEN_AUTH_COOKIE = Symbol('TOKEN_AUTH_COOKIE');
 /** Request property holding the name of the expiry response header (or `false`). */
 export const EXPIRY_HEADER_KEY = Symbol.for('nest-token-auth.expiry-header');
 /** Route metadata set by `@RequireScopes()`. */

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Req, Res, Type, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Optional, Param, Post, Req, Res, Type, UseGuards } from '@nestjs/common';
+import { CookieTransport } from './cookie-transport';
 import { CurrentToken } from './decorators/current-user.decorator';
 import { Public } from './decorators/public.decorator';
 import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-throttler.guard';
@@ -8,7 +9,7 @@ import { setResponseHeader } from './http-compat';
 import { readLoginBody, readRefreshBody, readTokenBody } from './request-body';
 import { InvalidCredentialsException, RouteNotEnabledException } from './token-auth.exceptions';
 import { TokenStandardsService } from './token-standards.service';
-import { InjectTokenAuthOptions } from './token-auth.constants';
+import { InjectTokenAuthOptions, TOKEN_AUTH_COOKIE } from './token-auth.constants';
 import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { AuthenticatedToken, LoginResult, TokenAuthService } from './token-auth.service';
 import { TokenRotationService } from './token-rotation.service';
@@ -16,6 +17,7 @@ import { iso } from './token-auth.views';
 import { userIdOf } from './token-auth.users';
 
 const MAX_USER_AGENT = 255;
+const COOKIE_MAX_MS = 400 * 24 * 3600 * 1000;
 
 /** Builds the auth controller mounted at `prefix` (the HTTP contract of the README). */
 export function createTokenAuthController(prefix: string): Type<unknown> {
@@ -26,6 +28,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
       private readonly rotation: TokenRotationService,
       private readonly standards: TokenStandardsService,
       @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
+      @Optional() @Inject(TOKEN_AUTH_COOKIE) private readonly cookie: CookieTransport | null,
     ) {}
 
     @Post('login')
@@ -33,7 +36,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
     @UseGuards(LoginThrottlerGuard)
-    async login(@Body() body: unknown, @Req() request: any) {
+    async login(@Body() body: unknown, @Req() request: any, @Res({ passthrough: true }) response: unknown) {
       const { username, password, name, scope } = readLoginBody(body);
       const user = await this.auth.verifyCredentials(username, password);
       const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, MAX_USER_AGENT) : null;
@@ -41,7 +44,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
       const result = await this.auth.login(user, { name, ip: request.ip ?? null, userAgent, scopes });
       const provider = this.auth.userProvider;
       const publicUser = provider.serialize ? provider.serialize(user) : { id: userIdOf(provider, user) };
-      return { ...this.tokens(result), user: publicUser };
+      return { ...this.tokens(result, response), user: publicUser };
     }
 
     @Post('refresh')
@@ -50,9 +53,10 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @Header('Cache-Control', 'no-store')
     @ForMode('rotate')
     @UseGuards(TokenAuthModeGuard, RefreshThrottlerGuard)
-    async refresh(@Body() body: unknown) {
-      const { refreshToken } = readRefreshBody(body);
-      return this.tokens(await this.rotation.refresh(refreshToken));
+    async refresh(@Body() body: unknown, @Req() request: any, @Res({ passthrough: true }) response: unknown) {
+      const fromCookie = this.cookie && !(body && typeof body === 'object' && 'refreshToken' in body) ? this.cookie.read(request) : null;
+      const { refreshToken } = fromCookie !== null ? { refreshToken: fromCookie } : readRefreshBody(body);
+      return this.tokens(await this.rotation.refresh(refreshToken), response);
     }
 
     @Post('extend')
@@ -69,15 +73,17 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @Post('logout')
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
-    async logout(@CurrentToken() token: AuthenticatedToken): Promise<void> {
+    async logout(@CurrentToken() token: AuthenticatedToken, @Res({ passthrough: true }) response: unknown): Promise<void> {
       await this.auth.logout(token.record);
+      if (this.cookie) setResponseHeader(response, 'Set-Cookie', this.cookie.clear());
     }
 
     @Post('logout-all')
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
-    async logoutAll(@CurrentToken() token: AuthenticatedToken): Promise<void> {
+    async logoutAll(@CurrentToken() token: AuthenticatedToken, @Res({ passthrough: true }) response: unknown): Promise<void> {
       await this.auth.revokeAllForUser(token.record.userId, 'logout-all');
+      if (this.cookie) setResponseHeader(response, 'Set-Cookie', this.cookie.clear());
     }
 
     @Post('logout-others')
@@ -130,11 +136,20 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
       return this.standards.introspect(readTokenBody(body).token);
     }
 
-    private tokens(result: LoginResult) {
+    /** The token part of a login or refresh answer; with the cookie transport, the cookie's token leaves the body. */
+    private tokens(result: LoginResult, response: unknown) {
       const body: Record<string, unknown> = { token: result.token, expiry: iso(result.expiresAt) };
       if (result.refreshToken !== undefined) {
         body.refreshToken = result.refreshToken;
         body.refreshExpiry = iso(result.refreshExpiresAt ?? null);
+      }
+      if (this.cookie) {
+        const key = result.refreshToken !== undefined ? 'refreshToken' : 'token';
+        const now = this.options.clock.now();
+        // A sliding token outlives its first expiry, so its cookie lasts as long as the session may (browsers cap at 400 days).
+        const expiresAt = key === 'refreshToken' ? (result.refreshExpiresAt ?? null) : now + (this.options.maxLifetimeMs ?? COOKIE_MAX_MS);
+        setResponseHeader(response, 'Set-Cookie', this.cookie.set(body[key] as string, expiresAt, now));
+        delete body[key];
       }
       if (result.scopes.length) body.scope = result.scopes.join(' ');
       return body;

@@ -84,6 +84,13 @@ export class RouteNotInModeException extends TokenAuthException {
   }
 }
 
+/** 403: a cookie-authenticated state-changing request lacks the anti-CSRF header. */
+export class CsrfCheckFailedException extends TokenAuthException {
+  constructor(header: string) {
+    super(HttpStatus.FORBIDDEN, { error: 'csrf_check_failed', message: `Requests authenticated by cookie must send the ${header} header.` }, null);
+  }
+}
+
 /** 404: an optional route the host has not enabled. */
 export class RouteNotEnabledException extends TokenAuthException {
   constructor(route: string, option: string) {

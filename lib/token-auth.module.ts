@@ -8,7 +8,8 @@ import { ExpiryPolicy } from './expiry-policy';
 import { TokenAuthGuard } from './guards/token-auth.guard';
 import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-throttler.guard';
 import { TokenAuthModeGuard } from './guards/token-auth-mode.guard';
-import { TOKEN_AUTH_OPTIONS, TOKEN_AUTH_THROTTLER_STORAGE } from './token-auth.constants';
+import { TOKEN_AUTH_COOKIE, TOKEN_AUTH_OPTIONS, TOKEN_AUTH_THROTTLER_STORAGE } from './token-auth.constants';
+import { CookieTransport } from './cookie-transport';
 import { createTokenAuthController } from './token-auth.controller';
 import { TokenAuthEvents } from './token-auth.events.service';
 import { TokenAuthExceptionFilter } from './token-auth-exception.filter';
@@ -68,6 +69,13 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     {
       provide: TOKEN_AUTH_THROTTLER_STORAGE,
       useFactory: (o: ResolvedTokenAuthOptions) => o.throttlerStorage ?? new ThrottlerStorageService(),
+      inject: [TOKEN_AUTH_OPTIONS],
+    },
+    {
+      provide: TOKEN_AUTH_COOKIE,
+      // Rotate: the refresh cookie is only sent to the auth routes. Extend: the token cookie goes everywhere.
+      useFactory: (o: ResolvedTokenAuthOptions) =>
+        o.cookie ? new CookieTransport(o.cookie, o.cookie.path ?? (o.mode === 'rotate' && extras.routePrefix ? `/${extras.routePrefix}`.replace(/\/+/g, '/') : '/')) : null,
       inject: [TOKEN_AUTH_OPTIONS],
     },
     TokenAuthEvents,

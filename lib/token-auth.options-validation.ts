@@ -1,7 +1,7 @@
 import { TOKEN_PREFIX_PATTERN } from './token-format';
 import { HashingSecret } from './token-hasher';
 import { systemClock } from './clock';
-import { RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
+import { CookieOptions, RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -47,6 +47,7 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions): ResolvedTo
     clock: clockOf(raw.clock),
     onEvent: callbackOf(raw.onEvent),
     introspection: introspectionOf(raw.introspection),
+    cookie: cookieOf(raw.cookie, rotate),
   };
 }
 
@@ -122,6 +123,22 @@ function introspectionOf(value: unknown): ResolvedTokenAuthOptions['introspectio
     throw new TokenAuthConfigError('introspection', 'false or { authorize(request) } deciding who may introspect', value);
   }
   return value as ResolvedTokenAuthOptions['introspection'];
+}
+
+function cookieOf(value: unknown, rotate: boolean): ResolvedTokenAuthOptions['cookie'] {
+  if (value === undefined || value === false) return false;
+  if (!value || typeof value !== 'object') throw new TokenAuthConfigError('cookie', 'false or { name?, path?, secure?, sameSite?, csrfHeader? }', value);
+  const cookie = value as CookieOptions;
+  const sameSite = cookie.sameSite ?? 'Strict';
+  if (sameSite !== 'Strict' && sameSite !== 'Lax') throw new TokenAuthConfigError('cookie.sameSite', "'Strict' or 'Lax'", sameSite);
+  if (cookie.secure !== undefined && typeof cookie.secure !== 'boolean') throw new TokenAuthConfigError('cookie.secure', 'a boolean', cookie.secure);
+  return {
+    name: textOf('cookie.name', cookie.name ?? (rotate ? 'nta_refresh' : 'nta_token'), /^[A-Za-z0-9_-]{1,64}$/),
+    path: cookie.path === undefined ? null : textOf('cookie.path', cookie.path, /^\/[A-Za-z0-9/_-]*$/),
+    secure: cookie.secure ?? true,
+    sameSite,
+    csrfHeader: textOf('cookie.csrfHeader', cookie.csrfHeader ?? 'X-Requested-With', /^[A-Za-z0-9-]{1,64}$/),
+  };
 }
 
 function describe(value: unknown): string {

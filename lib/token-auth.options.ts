@@ -14,6 +14,28 @@ export interface RateLimit {
   window: number;
 }
 
+/** The HttpOnly cookie transport (off unless given). */
+export interface CookieOptions {
+  /** Cookie name. Default `nta_refresh` (rotate) / `nta_token` (extend). */
+  name?: string;
+  /** Cookie path. Default the auth route prefix (rotate: only auth routes see the refresh token) / `/` (extend). */
+  path?: string;
+  /** Send `Secure`. Default `true` (set `false` only for plain-HTTP local development). */
+  secure?: boolean;
+  /** `SameSite` attribute. Default `Strict`. */
+  sameSite?: 'Strict' | 'Lax';
+  /** Header that cookie-authenticated state-changing requests must carry. Default `X-Requested-With`. */
+  csrfHeader?: string;
+}
+
+export interface ResolvedCookieOptions {
+  name: string;
+  path: string | null;
+  secure: boolean;
+  sameSite: 'Strict' | 'Lax';
+  csrfHeader: string;
+}
+
 /** Options of `TokenAuthModule.forRoot()` / `forRootAsync()`. Durations are in seconds. */
 export interface TokenAuthModuleOptions {
   /** `extend` (sliding expiry) or `rotate` (refresh-token rotation). */
@@ -50,6 +72,8 @@ export interface TokenAuthModuleOptions {
   onEvent?: (event: TokenAuthEvent) => void;
   /** Enables RFC 7662 `POST /auth/introspect`; `authorize` decides who may call it (given the HTTP request). Default off. */
   introspection?: { authorize(request: any): boolean | Promise<boolean> } | false;
+  /** Carry the refresh token (rotate) or the token (extend) in an HttpOnly cookie. Default off. */
+  cookie?: CookieOptions | false;
 }
 
 /** Options after defaults and validation; durations in milliseconds. */
@@ -73,4 +97,5 @@ export interface ResolvedTokenAuthOptions {
   clock: Clock;
   onEvent?: (event: TokenAuthEvent) => void;
   introspection: { authorize(request: any): boolean | Promise<boolean> } | false;
+  cookie: ResolvedCookieOptions | false;
 }

@@ -1,8 +1,8 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { EXPIRY_HEADER_KEY, IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, TOKEN_AUTH_REQUEST_KEY, TOKEN_AUTH_SERVICE_KEY, TOKEN_AUTH_STRATEGY } from '../token-auth.constants';
-import { TokenAuthService } from '../token-auth.service';
+import { EXPIRY_HEADER_KEY, IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, TOKEN_AUTH_REQUEST_KEY, TOKEN_AUTH_STRATEGY_KEY, TOKEN_AUTH_STRATEGY } from '../token-auth.constants';
+import { TokenAuthStrategy } from '../token-auth.strategy';
 import { setResponseHeader } from '../http-compat';
 import { iso } from '../token-auth.views';
 import { InsufficientScopeException, MissingTokenException } from '../token-auth.exceptions';
@@ -14,7 +14,7 @@ import { missingScopes } from '../token-scopes';
  */
 @Injectable()
 export class TokenAuthGuard extends AuthGuard(TOKEN_AUTH_STRATEGY) {
-  private service?: TokenAuthService;
+  private strategy?: TokenAuthStrategy;
 
   constructor(
     private readonly reflector: Reflector,
@@ -29,10 +29,10 @@ export class TokenAuthGuard extends AuthGuard(TOKEN_AUTH_STRATEGY) {
     const request = context.switchToHttp().getRequest();
     // Already authenticated by an earlier TokenAuthGuard (a global one plus a route one): only check scopes.
     if (request[TOKEN_AUTH_REQUEST_KEY]) return this.checkScopes(context, request);
-    // Passport keeps one strategy per name for the whole process; handing the strategy this app's
-    // service keeps two Nest apps in one process (tests, benchmarks) from using each other's.
-    this.service ??= this.moduleRef.get(TokenAuthService, { strict: false });
-    request[TOKEN_AUTH_SERVICE_KEY] = this.service;
+    // Passport keeps one strategy per name for the whole process; pointing it at this app's strategy
+    // keeps two Nest apps in one process (tests, benchmarks) from using each other's.
+    this.strategy ??= this.moduleRef.get(TokenAuthStrategy, { strict: false });
+    request[TOKEN_AUTH_STRATEGY_KEY] = this.strategy;
     return super.canActivate(context);
   }
 

@@ -117,6 +117,7 @@ export interface LoginBody {
   expiry: string | null;
   refreshToken?: string;
   refreshExpiry?: string | null;
+  scope?: string;
   user: { id: number; username: string };
 }
 
