@@ -1,5 +1,8 @@
-/** The kinds of event the module emits (as `token-auth.<type>` on `@nestjs/event-emitter`). */
-export type TokenAuthEventType = 'issued' | 'extended' | 'rotated' | 'revoked' | 'reuse-detected';
+/**
+ * The kinds of event the module emits (as `token-auth.<type>` on `@nestjs/event-emitter`).
+ * `expired` fires when an expired token is presented (expiry itself is passive).
+ */
+export type TokenAuthEventType = 'issued' | 'extended' | 'rotated' | 'revoked' | 'reuse-detected' | 'expired';
 
 /** One token event. Carries ids only, never a token. */
 export interface TokenAuthEvent {

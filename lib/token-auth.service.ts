@@ -125,7 +125,10 @@ export class TokenAuthService implements OnModuleInit {
     }
     const now = this.now();
     if (record.revokedAt !== null) throw new InvalidTokenException('revoked', 'The token has been revoked.');
-    if (this.policy.isExpired(record, now)) throw new InvalidTokenException('expired', 'The token has expired.');
+    if (this.policy.isExpired(record, now)) {
+      this.events.emit('expired', record.userId, record.familyId);
+      throw new InvalidTokenException('expired', 'The token has expired.');
+    }
     const user = await this.askUsers(() => this.users.findById(record.userId));
     if (!user) throw new InvalidTokenException('revoked', "The token's user no longer exists.");
     const decision = this.policy.onUse(record, now, this.options.mode === 'extend');

@@ -62,7 +62,10 @@ export class TokenRotationService {
 
   private assertUsable(record: TokenRecord, now: number): void {
     if (record.revokedAt !== null) throw new InvalidGrantException('revoked', 'The refresh token has been revoked.');
-    if (this.policy.isExpired(record, now)) throw new InvalidGrantException('expired', 'The refresh token has expired.');
+    if (this.policy.isExpired(record, now)) {
+      this.events.emit('expired', record.userId, record.familyId);
+      throw new InvalidGrantException('expired', 'The refresh token has expired.');
+    }
   }
 
   /** A spent token came back: the same pair inside the grace window, otherwise family revocation. */

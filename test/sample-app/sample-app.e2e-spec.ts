@@ -1,0 +1,73 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppModule } from '../../sample-app/app.module';
+import { ConfigError, readConfig } from '../../sample-app/config';
+import { CapturingLogger } from '../support/test-app';
+
+describe('the sample app', () => {
+  describe.each(['extend', 'rotate'] as const)('%s mode on SQLite in memory', (mode) => {
+    let app: INestApplication;
+    const logs = new CapturingLogger();
+    const http = () => request(app.getHttpServer());
+
+    beforeAll(async () => {
+      const config = readConfig({ AUTH_MODE: mode, DATABASE_URL: 'sqlite::memory:', TOKEN_SECRET: 'sample-app-test-secret-0123456789abcdef', REUSE_GRACE: '0' });
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
+      app = moduleRef.createNestApplication({ logger: logs });
+      await app.init();
+    });
+    afterAll(() => app.close());
+
+    it('registers users, serves /health and a guarded /me', async () => {
+      expect((await http().get('/health')).body).toEqual({ status: 'ok' });
+      const created = await http().post('/users').send({ username: 'wendy', password: 'wendy-password' });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({ id: expect.any(Number), username: 'wendy' });
+      expect((await http().post('/users').send({ username: 'wendy', password: 'wendy-password' })).status).toBe(409);
+      expect((await http().post('/users').send({ username: 'x', password: 'short' })).body).toMatchObject({ error: 'invalid_request', field: 'password' });
+      const login = await http().post('/auth/login').send({ username: 'wendy', password: 'wendy-password' });
+      expect(login.body.user).toEqual({ id: created.body.id, username: 'wendy' });
+      expect((await http().get('/me').set('Authorization', `Bearer ${login.body.token}`)).body).toEqual({ id: created.body.id, username: 'wendy' });
+      expect((await http().get('/me')).status).toBe(401);
+    });
+
+    it('POST /me/password changes the password and logs out every other session', async () => {
+      await http().post('/users').send({ username: 'xena', password: 'xena-password' });
+      const keep = (await http().post('/auth/login').send({ username: 'xena', password: 'xena-password' })).body;
+      const other = (await http().post('/auth/login').send({ username: 'xena', password: 'xena-password' })).body;
+      const changed = await http().post('/me/password').set('Authorization', `Bearer ${keep.token}`).send({ password: 'new-xena-password' });
+      expect(changed.status).toBe(204);
+      expect((await http().get('/me').set('Authorization', `Bearer ${other.token}`)).body.reason).toBe('revoked');
+      expect((await http().get('/me').set('Authorization', `Bearer ${keep.token}`)).status).toBe(200);
+      expect((await http().post('/auth/login').send({ username: 'xena', password: 'xena-password' })).status).toBe(401);
+      expect((await http().post('/auth/login').send({ username: 'xena', password: 'new-xena-password' })).status).toBe(200);
+    });
+
+    if (mode === 'rotate') {
+      it('logs refresh-token reuse (ids only, never a token)', async () => {
+        await http().post('/users').send({ username: 'yuri', password: 'yuri-password' });
+        const login = (await http().post('/auth/login').send({ username: 'yuri', password: 'yuri-password' })).body;
+        await http().post('/auth/refresh').send({ refreshToken: login.refreshToken });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        expect((await http().post('/auth/refresh').send({ refreshToken: login.refreshToken })).body.reason).toBe('reused');
+        const line = logs.lines.find((l) => l.includes('reuse detected'));
+        expect(line).toMatch(/refresh token reuse detected: user \d+, session [0-9a-f-]{36} revoked/);
+        expect(logs.lines.join('\n')).not.toContain(login.refreshToken.slice(7));
+      });
+    }
+  });
+
+  it.each([
+    [{ AUTH_MODE: 'sliding' }, 'AUTH_MODE'],
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ ACCESS_TTL: '-5' }, 'ACCESS_TTL'],
+    [{ REUSE_GRACE: '1.5' }, 'REUSE_GRACE'],
+    [{ DATABASE_URL: 'oracle://x' }, 'DATABASE_URL'],
+    [{ TOKEN_SECRET: 'short' }, 'TOKEN_SECRET'],
+    [{ TOKEN_LIMIT_PER_USER: '0' }, 'TOKEN_LIMIT_PER_USER'],
+  ])('refuses to boot on %j, naming the variable', (env, name) => {
+    expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
+    expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(name);
+  });
+});
