@@ -10,11 +10,12 @@ const MAX_HEADER_LENGTH = 4096;
 export function readAuthorization(header: unknown, schemes: Set<string>): PresentedCredential {
   if (header === undefined || header === null || header === '') return { kind: 'none' };
   if (typeof header !== 'string' || header.length > MAX_HEADER_LENGTH) return { kind: 'malformed' };
-  const value = header.trim();
-  const space = value.search(/\s/);
+  // HTTP whitespace is space and tab only (RFC 9110), not JavaScript's wider \s.
+  const value = header.replace(/^[ \t]+|[ \t]+$/g, '');
+  const space = value.search(/[ \t]/);
   const scheme = (space === -1 ? value : value.slice(0, space)).toLowerCase();
   if (!schemes.has(scheme)) return { kind: 'none' };
-  const token = space === -1 ? '' : value.slice(space).trim();
-  if (token === '' || /\s/.test(token)) return { kind: 'malformed' };
+  const token = space === -1 ? '' : value.slice(space).replace(/^[ \t]+/, '');
+  if (token === '' || /[ \t]/.test(token)) return { kind: 'malformed' };
   return { kind: 'token', token };
 }

@@ -30,6 +30,9 @@ describe('request bodies', () => {
     [{ username: 'a', password: 'b', name: {} }, 'name'],
     [{ username: 'a', password: 'b', role: 'admin' }, 'role'],
     [{ username: 'a', password: 'b', scope: ['read'] }, 'scope'],
+    [{ username: 'a\u0000b', password: 'b' }, 'username'],
+    [{ username: 'a', password: 'b', name: 'tab\there' }, 'name'],
+    [{ '{"username":"a","password":"hunter2"}': '' }, 'body'],
     [{ username: 'a', password: 'b', scope: 'bad"quote' }, 'scope'],
   ])('refuses login body %j naming %s', (body, field) => {
     expect(fieldOf(() => readLoginBody(body))).toBe(field);

@@ -11,6 +11,9 @@ export interface LoginBody {
 }
 
 const LOGIN_FIELDS = ['username', 'password', 'name', 'scope'];
+const FIELD_NAME = /^[A-Za-z_$][\w$-]{0,31}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Validates `POST /auth/login`; a bad body is a 400 naming the field. */
 export function readLoginBody(body: unknown): LoginBody {
@@ -52,7 +55,9 @@ function objectOf(body: unknown, allowed: string[]): Record<string, unknown> {
   }
   const unknown = Object.keys(body).find((key) => !allowed.includes(key));
   if (unknown !== undefined) {
-    throw new InvalidRequestException(unknown.slice(0, 64), `Unknown field "${unknown.slice(0, 64)}"; accepted: ${allowed.join(', ')}.`);
+    // Only a plain name is echoed: a form-encoded JSON text arrives as one huge key holding the secrets.
+    if (!FIELD_NAME.test(unknown)) throw new InvalidRequestException('body', `Unknown field; accepted: ${allowed.join(', ')}. Send JSON with Content-Type: application/json.`);
+    throw new InvalidRequestException(unknown, `Unknown field "${unknown}"; accepted: ${allowed.join(', ')}.`);
   }
   return body as Record<string, unknown>;
 }
@@ -63,5 +68,7 @@ function stringField(fields: Record<string, unknown>, name: string, maxLength: n
   if (typeof value !== 'string') throw new InvalidRequestException(name, `"${name}" must be a string.`);
   if (value.length === 0) throw new InvalidRequestException(name, `"${name}" must not be empty.`);
   if (value.length > maxLength) throw new InvalidRequestException(name, `"${name}" must be at most ${maxLength} characters.`);
+  // Control characters (NUL above all: PostgreSQL cannot store it) are a client error, not an outage.
+  if (CONTROL.test(value)) throw new InvalidRequestException(name, `"${name}" must not contain control characters.`);
   return value;
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Optional, Param, Post, Req, Res, Type, UseGuards } from '@nestjs/common';
 import { CookieTransport } from './cookie-transport';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags, schemas } from './openapi';
 import { CurrentToken } from './decorators/current-user.decorator';
 import { Public } from './decorators/public.decorator';
 import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-throttler.guard';
@@ -22,6 +23,8 @@ const COOKIE_MAX_MS = 400 * 24 * 3600 * 1000;
 /** Builds the auth controller mounted at `prefix` (the HTTP contract of the README). */
 export function createTokenAuthController(prefix: string): Type<unknown> {
   @Controller(prefix)
+  @ApiTags('auth')
+  @ApiResponse({ status: 503, description: 'Token store unavailable', schema: schemas.error })
   class TokenAuthController {
     constructor(
       private readonly auth: TokenAuthService,
@@ -32,6 +35,12 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     ) {}
 
     @Post('login')
+    @ApiOperation({ summary: 'Log in: returns a token (extend) or an access + refresh pair (rotate)' })
+    @ApiBody({ schema: schemas.login })
+    @ApiResponse({ status: 200, schema: schemas.tokens })
+    @ApiResponse({ status: 401, description: 'Invalid credentials', schema: schemas.error })
+    @ApiResponse({ status: 403, description: 'Token limit reached', schema: schemas.error })
+    @ApiResponse({ status: 429, description: 'Too many logins' })
     @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
@@ -48,6 +57,11 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     }
 
     @Post('refresh')
+    @ApiOperation({ summary: 'Rotate mode: exchange a refresh token for a new pair' })
+    @ApiBody({ schema: schemas.refresh })
+    @ApiResponse({ status: 200, schema: schemas.tokens })
+    @ApiResponse({ status: 400, description: 'invalid_grant', schema: schemas.error })
+    @ApiResponse({ status: 429, description: 'Too many refreshes' })
     @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
@@ -60,6 +74,9 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     }
 
     @Post('extend')
+    @ApiOperation({ summary: 'Extend mode: move the expiry to now + ttl' })
+    @ApiBearerAuth()
+    @ApiResponse({ status: 200, schema: schemas.expiry })
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
     @ForMode('extend')
@@ -71,6 +88,9 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     }
 
     @Post('logout')
+    @ApiOperation({ summary: 'Revoke the presented token\'s session' })
+    @ApiBearerAuth()
+    @ApiResponse({ status: 204 })
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
     async logout(@CurrentToken() token: AuthenticatedToken, @Res({ passthrough: true }) response: unknown): Promise<void> {
@@ -79,6 +99,9 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     }
 
     @Post('logout-all')
+    @ApiOperation({ summary: 'Revoke every session of the user' })
+    @ApiBearerAuth()
+    @ApiResponse({ status: 204 })
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
     async logoutAll(@CurrentToken() token: AuthenticatedToken, @Res({ passthrough: true }) response: unknown): Promise<void> {
@@ -87,6 +110,9 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     }
 
     @Post('logout-others')
+    @ApiOperation({ summary: 'Revoke every session of the user but the current one' })
+    @ApiBearerAuth()
+    @ApiResponse({ status: 204 })
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
     async logoutOthers(@CurrentToken() token: AuthenticatedToken): Promise<void> {
@@ -94,6 +120,9 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     }
 
     @Get('token')
+    @ApiOperation({ summary: 'Details of the presented token' })
+    @ApiBearerAuth()
+    @ApiResponse({ status: 200, schema: schemas.details })
     @Header('Cache-Control', 'no-store')
     @UseGuards(TokenAuthGuard)
     details(@CurrentToken() token: AuthenticatedToken) {
@@ -101,6 +130,9 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     }
 
     @Get('tokens')
+    @ApiOperation({ summary: 'The user\'s live sessions' })
+    @ApiBearerAuth()
+    @ApiResponse({ status: 200, schema: schemas.sessions })
     @Header('Cache-Control', 'no-store')
     @UseGuards(TokenAuthGuard)
     sessions(@CurrentToken() token: AuthenticatedToken) {
@@ -108,6 +140,11 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     }
 
     @Delete('tokens/:id')
+    @ApiOperation({ summary: 'Revoke one of the user\'s sessions' })
+    @ApiBearerAuth()
+    @ApiParam({ name: 'id', description: 'Session id from GET /tokens' })
+    @ApiResponse({ status: 204 })
+    @ApiResponse({ status: 404, schema: schemas.error })
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
     async revokeSession(@CurrentToken() token: AuthenticatedToken, @Param('id') id: string): Promise<void> {
@@ -116,6 +153,9 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
 
     /** RFC 7009: revokes the token's session; 200 whatever the token (unknown ones included). */
     @Post('revoke')
+    @ApiOperation({ summary: 'RFC 7009 token revocation (200 for unknown tokens too)' })
+    @ApiBody({ schema: schemas.tokenRequest })
+    @ApiResponse({ status: 200 })
     @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
@@ -126,6 +166,9 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
 
     /** RFC 7662: describes a token; 404 unless enabled, 401 for callers `introspection.authorize` refuses. */
     @Post('introspect')
+    @ApiOperation({ summary: 'RFC 7662 token introspection (when enabled)' })
+    @ApiBody({ schema: schemas.tokenRequest })
+    @ApiResponse({ status: 200, schema: schemas.introspection })
     @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')

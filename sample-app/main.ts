@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { ConfigError, readConfig } from './config';
+import { setupDocs } from './docs';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -17,6 +18,7 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.create(AppModule.forConfig(config));
   app.enableShutdownHooks();
+  setupDocs(app);
   await app.listen(config.port, '127.0.0.1');
   new Logger('SampleApp').log(`listening on http://127.0.0.1:${config.port} (mode ${config.mode}, ${config.databaseUrl.split(':')[0]})`);
 }

@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../../sample-app/app.module';
 import { ConfigError, readConfig } from '../../sample-app/config';
+import { setupDocs } from '../../sample-app/docs';
 import { CapturingLogger } from '../support/test-app';
 
 describe('the sample app', () => {
@@ -15,6 +16,7 @@ describe('the sample app', () => {
       const config = readConfig({ AUTH_MODE: mode, DATABASE_URL: 'sqlite::memory:', TOKEN_SECRET: 'sample-app-test-secret-0123456789abcdef', REUSE_GRACE: '0' });
       const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
       app = moduleRef.createNestApplication({ logger: logs });
+      setupDocs(app);
       await app.init();
     });
     afterAll(() => app.close());
@@ -30,6 +32,14 @@ describe('the sample app', () => {
       expect(login.body.user).toEqual({ id: created.body.id, username: 'wendy' });
       expect((await http().get('/me').set('Authorization', `Bearer ${login.body.token}`)).body).toEqual({ id: created.body.id, username: 'wendy' });
       expect((await http().get('/me')).status).toBe(401);
+    });
+
+    it('serves OpenAPI docs at /docs covering the token routes', async () => {
+      expect((await http().get('/docs')).status).toBe(200);
+      const spec = (await http().get('/docs-json')).body;
+      expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/auth/login', '/auth/refresh', '/auth/tokens/{id}', '/me', '/users']));
+      expect(spec.paths['/auth/login'].post.requestBody.content['application/json'].schema.required).toEqual(['username', 'password']);
+      expect(spec.paths['/auth/token'].get.security).toEqual([{ bearer: [] }]);
     });
 
     it('POST /me/password changes the password and logs out every other session', async () => {
