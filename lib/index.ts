@@ -49,6 +49,9 @@ export type { InvalidTokenReason } from './token-auth.exceptions';
 export { tokenEntity, DEFAULT_TOKEN_TABLE } from './storage/token.entity';
 /** A stored token row. */
 export type { TokenRecord } from './storage/token.entity';
+/** Cache invalidation across instances (`cache.invalidation`), e.g. over Redis pub/sub. */
+export { redisCacheInvalidation } from './token-cache';
+export type { CacheInvalidationChannel, RedisPubSubClient } from './token-cache';
 /** A time source; pass one as `clock` to control time in tests. */
 export type { Clock } from './clock';
 /** A server secret with its id, for `secrets`. */

@@ -28,6 +28,7 @@ import { TokenAuthStrategy } from './token-auth.strategy';
 import { TokenFormat } from './token-format';
 import { TokenHasher } from './token-hasher';
 import { TokenIssuer } from './token-issuer';
+import { TokenCache } from './token-cache';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenStandardsService } from './token-standards.service';
 import { TABLE_NAME_PATTERN, tokenEntity } from './storage/token.entity';
@@ -65,7 +66,21 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
       useFactory: (o: ResolvedTokenAuthOptions, f: TokenFormat, h: TokenHasher, p: ExpiryPolicy) => new TokenIssuer(f, h, p, o.mode === 'rotate'),
       inject: [TOKEN_AUTH_OPTIONS, TokenFormat, TokenHasher, ExpiryPolicy],
     },
-    { provide: TokenStore, useFactory: (ds: DataSource) => new TokenStore(ds, extras.tableName), inject: [getDataSourceToken(extras.dataSource)] },
+    {
+      provide: TokenCache,
+      useFactory: async (o: ResolvedTokenAuthOptions) => {
+        if (!o.cache) return null;
+        const cache = new TokenCache(o.cache.ttlMs, o.cache.max, o.clock, o.cache.invalidation);
+        await cache.listen();
+        return cache;
+      },
+      inject: [TOKEN_AUTH_OPTIONS],
+    },
+    {
+      provide: TokenStore,
+      useFactory: (ds: DataSource, cache: TokenCache | null) => new TokenStore(ds, extras.tableName, cache),
+      inject: [getDataSourceToken(extras.dataSource), TokenCache],
+    },
     {
       provide: TOKEN_AUTH_THROTTLER_STORAGE,
       useFactory: (o: ResolvedTokenAuthOptions) => o.throttlerStorage ?? new ThrottlerStorageService(),

@@ -1,6 +1,7 @@
 import { TOKEN_PREFIX_PATTERN } from './token-format';
 import { HashingSecret } from './token-hasher';
 import { systemClock } from './clock';
+import { CacheInvalidationChannel } from './token-cache';
 import { CookieOptions, RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
 
 const HOUR = 3600;
@@ -48,6 +49,7 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions): ResolvedTo
     onEvent: callbackOf(raw.onEvent),
     introspection: introspectionOf(raw.introspection),
     cookie: cookieOf(raw.cookie, rotate),
+    cache: cacheOf(raw.cache),
   };
 }
 
@@ -138,6 +140,21 @@ function cookieOf(value: unknown, rotate: boolean): ResolvedTokenAuthOptions['co
     secure: cookie.secure ?? true,
     sameSite,
     csrfHeader: textOf('cookie.csrfHeader', cookie.csrfHeader ?? 'X-Requested-With', /^[A-Za-z0-9-]{1,64}$/),
+  };
+}
+
+function cacheOf(value: unknown): ResolvedTokenAuthOptions['cache'] {
+  if (value === undefined || value === false) return false;
+  if (!value || typeof value !== 'object') throw new TokenAuthConfigError('cache', 'false or { ttl?, max?, invalidation? }', value);
+  const cache = value as { ttl?: number; max?: number; invalidation?: { publish?: unknown; subscribe?: unknown } };
+  const channel = cache.invalidation;
+  if (channel !== undefined && (typeof channel?.publish !== 'function' || typeof channel?.subscribe !== 'function')) {
+    throw new TokenAuthConfigError('cache.invalidation', 'an object with publish() and subscribe()', '[object]');
+  }
+  return {
+    ttlMs: seconds('cache.ttl', cache.ttl ?? 5, false),
+    max: count('cache.max', cache.max ?? 10_000),
+    invalidation: (channel as CacheInvalidationChannel | undefined) ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 import { Type } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { Clock } from './clock';
+import { CacheInvalidationChannel } from './token-cache';
 import { HashingSecret } from './token-hasher';
 import { TokenAuthEvent } from './token-auth.events';
 import { TokenAuthUserProvider } from './token-auth.users';
@@ -74,6 +75,11 @@ export interface TokenAuthModuleOptions {
   introspection?: { authorize(request: any): boolean | Promise<boolean> } | false;
   /** Carry the refresh token (rotate) or the token (extend) in an HttpOnly cookie. Default off. */
   cookie?: CookieOptions | false;
+  /**
+   * In-process cache of verified access tokens: `ttl` seconds (default 5), at most `max` entries
+   * (default 10,000), optional `invalidation` channel across instances. Default off.
+   */
+  cache?: { ttl?: number; max?: number; invalidation?: CacheInvalidationChannel } | false;
 }
 
 /** Options after defaults and validation; durations in milliseconds. */
@@ -98,4 +104,5 @@ export interface ResolvedTokenAuthOptions {
   onEvent?: (event: TokenAuthEvent) => void;
   introspection: { authorize(request: any): boolean | Promise<boolean> } | false;
   cookie: ResolvedCookieOptions | false;
+  cache: { ttlMs: number; max: number; invalidation: CacheInvalidationChannel | null } | false;
 }

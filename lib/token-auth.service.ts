@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ExpiryPolicy } from './expiry-policy';
 import { InjectTokenAuthOptions } from './token-auth.constants';
@@ -17,6 +17,7 @@ import { TokenFormat } from './token-format';
 import { TokenHasher } from './token-hasher';
 import { Issued, SessionMeta, TokenIssuer } from './token-issuer';
 import { grantScopes } from './token-scopes';
+import { TokenCache } from './token-cache';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 
@@ -57,6 +58,7 @@ export class TokenAuthService implements OnModuleInit {
     private readonly issuer: TokenIssuer,
     private readonly events: TokenAuthEvents,
     private readonly moduleRef: ModuleRef,
+    @Optional() @Inject(TokenCache) private readonly cache: TokenCache | null,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -119,7 +121,8 @@ export class TokenAuthService implements OnModuleInit {
     const parsed = this.format.parse(token);
     if (!parsed) throw new InvalidTokenException('malformed', 'The token is malformed.');
     if (parsed.kind !== 'access') throw new InvalidTokenException('malformed', 'A refresh token cannot be used as a bearer token.');
-    const record = await this.store.findByKeyId(parsed.keyId);
+    const cached = this.cache?.get(parsed.keyId);
+    const record = cached ? cached.record : await this.store.findByKeyId(parsed.keyId);
     if (!record || record.kind !== 'access' || !this.hasher.matches(record, parsed.keyId, parsed.secret)) {
       throw new InvalidTokenException('unknown', 'The token is not known.');
     }
@@ -129,8 +132,9 @@ export class TokenAuthService implements OnModuleInit {
       this.events.emit('expired', record.userId, record.familyId);
       throw new InvalidTokenException('expired', 'The token has expired.');
     }
-    const user = await this.askUsers(() => this.users.findById(record.userId));
+    const user = cached ? cached.user : await this.askUsers(() => this.users.findById(record.userId));
     if (!user) throw new InvalidTokenException('revoked', "The token's user no longer exists.");
+    if (!cached) this.cache?.set(parsed.keyId, record, user);
     const decision = this.policy.onUse(record, now, this.options.mode === 'extend');
     if (decision.touch && (await this.store.recordUse(record.id, now, decision.slideTo))) {
       record.lastUsedAt = now;

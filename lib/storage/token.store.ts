@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager, Repository, SelectQueryBuilder, UpdateQueryBuilder } from 'typeorm';
 import { TokenAuthException, TokenStoreUnavailableException } from '../token-auth.exceptions';
 import { TokenKind } from '../token-format';
+import { TokenCache } from '../token-cache';
 import { StoreDialect } from './store-dialect';
 import { TokenRecord, tokenEntity } from './token.entity';
 
@@ -12,13 +13,18 @@ const LIVE = 'revoked_at IS NULL AND spent_at IS NULL AND (expires_at IS NULL OR
  * Every database statement the module runs. Each state change a concurrent request could race is
  * one conditional statement checked by affected rows, or a transaction (serialised on SQLite).
  * Any database failure surfaces as `TokenStoreUnavailableException` (503), never as a 401 or 500.
+ * Revocations also evict the optional token cache, so they take effect at once.
  */
 export class TokenStore {
   private readonly logger = new Logger('TokenAuth');
   private readonly dialect: StoreDialect;
   private readonly repository: Repository<TokenRecord>;
 
-  constructor(dataSource: DataSource, private readonly tableName: string) {
+  constructor(
+    dataSource: DataSource,
+    private readonly tableName: string,
+    private readonly cache: TokenCache | null = null,
+  ) {
     this.dialect = new StoreDialect(dataSource);
     this.repository = dataSource.getRepository(tokenEntity(tableName));
   }
@@ -82,21 +88,26 @@ export class TokenStore {
   }
 
   /** Revokes every not-yet-revoked row of a family; with `userId`, only if the family is theirs. */
-  revokeFamily(familyId: string, now: number, reason: string, userId?: string): Promise<number> {
-    return this.writeCount(() => {
+  async revokeFamily(familyId: string, now: number, reason: string, userId?: string): Promise<number> {
+    const count = await this.writeCount(() => {
       const query = this.update().set({ revokedAt: now, revokedReason: reason }).where('family_id = :familyId AND revoked_at IS NULL', { familyId });
       if (userId !== undefined) query.andWhere('user_id = :userId', { userId });
       return query;
     });
+    if (count > 0) await this.cache?.evictFamily(familyId);
+    return count;
   }
 
   /** Revokes every row of a user, optionally sparing one family (the current session). */
-  revokeUser(userId: string, now: number, reason: string, exceptFamilyId?: string): Promise<number> {
-    return this.writeCount(() => {
+  async revokeUser(userId: string, now: number, reason: string, exceptFamilyId?: string): Promise<number> {
+    const count = await this.writeCount(() => {
       const query = this.update().set({ revokedAt: now, revokedReason: reason }).where('user_id = :userId AND revoked_at IS NULL', { userId });
       if (exceptFamilyId !== undefined) query.andWhere('family_id <> :exceptFamilyId', { exceptFamilyId });
       return query;
     });
+    // The spared session's cache entries go too; they are simply reloaded on next use.
+    if (count > 0) await this.cache?.evictUser(userId);
+    return count;
   }
 
   /** The user's live rows, newest first. */

@@ -90,7 +90,8 @@ export class CapturingLogger implements LoggerService {
 }
 
 export interface TestAppSettings {
-  database: DatabaseName;
+  /** A database name (a private database is made and dropped), or an existing database to share (left alone). */
+  database: DatabaseName | TestDatabase;
   mode: Mode;
   options?: Partial<TokenAuthModuleOptions>;
   extras?: TokenAuthModuleExtras;
@@ -123,7 +124,8 @@ export interface LoginBody {
 
 /** A real Nest app on a real database, listening on an ephemeral port of 127.0.0.1. */
 export async function createTestApp(settings: TestAppSettings): Promise<TestApp> {
-  const database = await createTestDatabase(settings.database);
+  const shared = typeof settings.database === 'object';
+  const database = typeof settings.database === 'object' ? settings.database : await createTestDatabase(settings.database);
   const clock = new TestClock();
   const logs = new CapturingLogger();
 
@@ -170,7 +172,7 @@ export async function createTestApp(settings: TestAppSettings): Promise<TestApp>
     },
     close: async () => {
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }
