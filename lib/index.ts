@@ -52,6 +52,12 @@ export type { TokenRecord } from './storage/token.entity';
 /** Cache invalidation across instances (`cache.invalidation`), e.g. over Redis pub/sub. */
 export { redisCacheInvalidation } from './token-cache';
 export type { CacheInvalidationChannel, RedisPubSubClient } from './token-cache';
+/** Deletes dead token rows (expired, long-revoked, spent rows of ended sessions); call it from a scheduled job. */
+export { TokenPurgeService } from './token-purge.service';
+/** The purge rules without Nest (what the `nest-token-auth-purge` CLI runs), with their options and result. */
+export { TokenPurger, type PurgeOptions, type PurgeResult } from './storage/token.purger';
+/** A TypeORM migration that creates the token table, for hosts running with `synchronize: false`. */
+export { createTokenTableMigration, type TokenTableMigrationOptions } from './storage/token-table.migration';
 /** A time source; pass one as `clock` to control time in tests. */
 export type { Clock } from './clock';
 /** A server secret with its id, for `secrets`. */

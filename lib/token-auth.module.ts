@@ -31,6 +31,7 @@ import { TokenIssuer } from './token-issuer';
 import { TokenCache } from './token-cache';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenStandardsService } from './token-standards.service';
+import { TokenPurgeService } from './token-purge.service';
 import { TABLE_NAME_PATTERN, tokenEntity } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 
@@ -82,6 +83,11 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
       inject: [getDataSourceToken(extras.dataSource), TokenCache],
     },
     {
+      provide: TokenPurgeService,
+      useFactory: (ds: DataSource, o: ResolvedTokenAuthOptions) => new TokenPurgeService(ds, extras.tableName, o.clock),
+      inject: [getDataSourceToken(extras.dataSource), TOKEN_AUTH_OPTIONS],
+    },
+    {
       provide: TOKEN_AUTH_THROTTLER_STORAGE,
       useFactory: (o: ResolvedTokenAuthOptions) => o.throttlerStorage ?? new ThrottlerStorageService(),
       inject: [TOKEN_AUTH_OPTIONS],
@@ -110,7 +116,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     imports: [...(definition.imports ?? []), PassportModule, TypeOrmModule.forFeature([entity], extras.dataSource)],
     controllers: extras.routePrefix === false ? [] : [createTokenAuthController(extras.routePrefix)],
     providers: [...(definition.providers ?? []), ...providers],
-    exports: [...(definition.exports ?? []), TokenAuthService, TokenRotationService, TokenStandardsService, TOKEN_AUTH_OPTIONS],
+    exports: [...(definition.exports ?? []), TokenAuthService, TokenRotationService, TokenStandardsService, TokenPurgeService, TOKEN_AUTH_OPTIONS],
   };
 }
 

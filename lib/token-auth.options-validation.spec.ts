@@ -40,6 +40,7 @@ describe('resolveTokenAuthOptions', () => {
     [{ minRefreshInterval: Number.NaN }, 'minRefreshInterval'],
     [{ maxLifetime: 0 }, 'maxLifetime'],
     [{ reuseGrace: -1 }, 'reuseGrace'],
+    [{ mode: 'rotate', ttl: 5, reuseGrace: 5 }, 'reuseGrace'],
     [{ tokenLimitPerUser: 1.5 }, 'tokenLimitPerUser'],
     [{ tokenPrefix: 'has_underscore' }, 'tokenPrefix'],
     [{ schemes: [] }, 'schemes'],

@@ -28,6 +28,11 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions): ResolvedTo
   const ttl = raw.ttl === undefined ? (rotate ? 15 * 60 : 10 * HOUR) : raw.ttl;
   if (ttl === null && rotate) throw new TokenAuthConfigError('ttl', 'a positive number of seconds in rotate mode', ttl);
   const maxLifetime = raw.maxLifetime === undefined ? (rotate ? 90 * DAY : null) : raw.maxLifetime;
+  const reuseGrace = raw.reuseGrace ?? 10;
+  // A grace replay hands back the successor access token; it must still exist (not expired, not purged).
+  if (rotate && typeof ttl === 'number' && typeof reuseGrace === 'number' && reuseGrace >= ttl) {
+    throw new TokenAuthConfigError('reuseGrace', `shorter than ttl (${ttl} s) in rotate mode`, reuseGrace);
+  }
   return {
     mode,
     users: raw.users,
@@ -39,7 +44,7 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions): ResolvedTo
     refreshTtlMs: seconds('refreshTtl', raw.refreshTtl ?? 30 * DAY, false),
     minRefreshIntervalMs: seconds('minRefreshInterval', raw.minRefreshInterval ?? 60, true),
     maxLifetimeMs: maxLifetime === null ? null : seconds('maxLifetime', maxLifetime, false),
-    reuseGraceMs: seconds('reuseGrace', raw.reuseGrace ?? 10, true),
+    reuseGraceMs: seconds('reuseGrace', reuseGrace, true),
     tokenLimitPerUser: raw.tokenLimitPerUser == null ? null : count('tokenLimitPerUser', raw.tokenLimitPerUser),
     loginLimit: rateLimitOf('throttle.login', raw.throttle?.login, { limit: 10, window: 60 }),
     refreshLimit: rateLimitOf('throttle.refresh', raw.throttle?.refresh, { limit: 30, window: 60 }),

@@ -32,6 +32,14 @@ export class StoreDialect {
     return next;
   }
 
+  /** Whether an error is the database choosing this transaction as a deadlock victim. */
+  isDeadlock(error: unknown): boolean {
+    const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } } | null;
+    const code = e?.driverError?.code ?? e?.code;
+    const errno = e?.driverError?.errno ?? e?.errno;
+    return code === '40P01' || code === 'ER_LOCK_DEADLOCK' || errno === 1213;
+  }
+
   /** Runs `work` in a transaction, holding an exclusive lock on `lockKey` when one is given. */
   transaction<T>(work: (runner: QueryRunner) => Promise<T>, lockKey?: string): Promise<T> {
     return this.serialize(async () => {

@@ -90,3 +90,9 @@ function buildSchema(table: string): EntitySchema<TokenRecord> {
     ],
   });
 }
+
+/** SQL for rows that count as live at `:now` (not spent, not revoked, not expired); `alias` prefixes the columns. */
+export function liveCondition(alias = ''): string {
+  const c = alias ? `${alias}.` : '';
+  return `${c}revoked_at IS NULL AND ${c}spent_at IS NULL AND (${c}expires_at IS NULL OR ${c}expires_at > :now) AND (${c}absolute_expires_at IS NULL OR ${c}absolute_expires_at > :now)`;
+}

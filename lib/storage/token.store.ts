@@ -4,10 +4,9 @@ import { TokenAuthException, TokenStoreUnavailableException } from '../token-aut
 import { TokenKind } from '../token-format';
 import { TokenCache } from '../token-cache';
 import { StoreDialect } from './store-dialect';
-import { TokenRecord, tokenEntity } from './token.entity';
+import { liveCondition, TokenRecord, tokenEntity } from './token.entity';
 
-/** Rows that count as live at `now` (not spent, not revoked, not expired). */
-const LIVE = 'revoked_at IS NULL AND spent_at IS NULL AND (expires_at IS NULL OR expires_at > :now) AND (absolute_expires_at IS NULL OR absolute_expires_at > :now)';
+const LIVE = liveCondition();
 
 /**
  * Every database statement the module runs. Each state change a concurrent request could race is
@@ -100,7 +99,7 @@ export class TokenStore {
 
   /** Revokes every not-yet-revoked row of a family; with `userId`, only if the family is theirs. */
   async revokeFamily(familyId: string, now: number, reason: string, userId?: string): Promise<number> {
-    const count = await this.writeCount(() => {
+    const count = await this.revokeWhere(() => {
       const query = this.update().set({ revokedAt: now, revokedReason: reason }).where('family_id = :familyId AND revoked_at IS NULL', { familyId });
       if (userId !== undefined) query.andWhere('user_id = :userId', { userId });
       return query;
@@ -111,7 +110,7 @@ export class TokenStore {
 
   /** Revokes every row of a user, optionally sparing one family (the current session). */
   async revokeUser(userId: string, now: number, reason: string, exceptFamilyId?: string): Promise<number> {
-    const count = await this.writeCount(() => {
+    const count = await this.revokeWhere(() => {
       const query = this.update().set({ revokedAt: now, revokedReason: reason }).where('user_id = :userId AND revoked_at IS NULL', { userId });
       if (exceptFamilyId !== undefined) query.andWhere('family_id <> :exceptFamilyId', { exceptFamilyId });
       return query;
@@ -136,6 +135,16 @@ export class TokenStore {
     return this.repository.createQueryBuilder().update();
   }
 
+  /**
+   * Revocations run twice outside SQLite. A rotation committing meanwhile holds the spent row's lock,
+   * so the first UPDATE waits for it, but its snapshot misses the successors that rotation inserted;
+   * the second UPDATE (a new snapshot) catches them, so no fresh pair survives a logout.
+   */
+  private async revokeWhere(build: () => UpdateQueryBuilder<TokenRecord>): Promise<number> {
+    const first = await this.writeCount(build);
+    return this.dialect.name === 'sqlite' ? first : first + (await this.writeCount(build));
+  }
+
   private async write(build: () => UpdateQueryBuilder<TokenRecord>): Promise<boolean> {
     return (await this.writeCount(build)) > 0;
   }
@@ -145,13 +154,21 @@ export class TokenStore {
   }
 
   private async run<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof TokenAuthException) throw error;
-      this.logger.error(`token store unavailable: ${(error as Error)?.message ?? error}`);
-      throw new TokenStoreUnavailableException();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        // A deadlock victim was rolled back whole; every operation here is safe to run again.
+        if (attempt < 3 && this.dialect.isDeadlock(error)) continue;
+        this.fail(error);
+      }
     }
+  }
+
+  private fail(error: unknown): never {
+    if (error instanceof TokenAuthException) throw error;
+    this.logger.error(`token store unavailable: ${(error as Error)?.message ?? error}`);
+    throw new TokenStoreUnavailableException();
   }
 }
 

@@ -43,6 +43,32 @@ describe.each(selectedDatabases())('races on %s (real parallel connections)', (d
     }, 600_000);
   });
 
+  describe('logout racing a refresh of the same session', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({ database, mode: 'rotate' });
+      await t.register('quitter');
+    });
+    afterAll(() => t.close());
+
+    it('leaves no live token in the session in 200 rounds', async () => {
+      const auth = t.app.get(TokenAuthService);
+      const rotation = t.app.get(TokenRotationService);
+      let survivors = 0;
+      let failedLogouts = 0;
+      for (let round = 0; round < 200; round++) {
+        const login = await t.login('quitter');
+        const access = await auth.authenticate(login.token);
+        const [, logout] = await Promise.allSettled([rotation.refresh(login.refreshToken!), auth.logout(access.record)]);
+        if (logout.status === 'rejected') failedLogouts++;
+        const live = await count(t, `SELECT COUNT(*) AS n FROM auth_tokens WHERE family_id = '${access.record.familyId}' AND revoked_at IS NULL AND spent_at IS NULL`);
+        if (live > 0) survivors++;
+      }
+      report(`${database}: 200 rounds of logout racing a refresh: ${survivors} sessions with a live token left, ${failedLogouts} failed logouts`);
+      expect({ survivors, failedLogouts }).toEqual({ survivors: 0, failedLogouts: 0 });
+    });
+  });
+
   describe('logins against tokenLimitPerUser', () => {
     let t: TestApp;
     beforeAll(async () => {

@@ -41,7 +41,7 @@ export async function createTestDatabase(name: DatabaseName): Promise<TestDataba
   await admin({ type: 'mysql', ...MARIADB }, [`CREATE DATABASE \`${id}\``]);
   return {
     name,
-    options: { type: 'mysql', ...MARIADB, database: id, extra: { connectionLimit: 20 } },
+    options: { type: 'mariadb', ...MARIADB, database: id, extra: { connectionLimit: 20 } },
     drop: () => admin({ type: 'mysql', ...MARIADB }, [`DROP DATABASE IF EXISTS \`${id}\``]),
   };
 }

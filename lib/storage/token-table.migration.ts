@@ -1,0 +1,74 @@
+import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
+import { DEFAULT_TOKEN_TABLE, TABLE_NAME_PATTERN } from './token.entity';
+
+/** Options of `createTokenTableMigration()`. */
+export interface TokenTableMigrationOptions {
+  /** Name of the token table. Default `'auth_tokens'`. */
+  tableName?: string;
+  /** Migration name; TypeORM requires it to end in a 13-digit timestamp. Default `CreateTokenTable_<table>_1767225600000`. */
+  name?: string;
+}
+
+/** Fixed, not `Date.now()`: TypeORM records the name, so it must be the same on every boot. */
+const CREATED = 1767225600000;
+
+/**
+ * A TypeORM migration that creates the token table exactly as `tokenEntity(tableName)` describes it
+ * (a spec checks that the schema diff is empty on every database). It is written out rather than
+ * derived from the entity on purpose: a migration is a snapshot, and later entity changes need
+ * their own migration, not a silent change to one that has already run.
+ */
+export function createTokenTableMigration(options: TokenTableMigrationOptions = {}): new () => MigrationInterface {
+  const table = options.tableName ?? DEFAULT_TOKEN_TABLE;
+  if (!TABLE_NAME_PATTERN.test(table)) throw new Error(`createTokenTableMigration: tableName must match ${TABLE_NAME_PATTERN} (got "${table}")`);
+  const name = options.name ?? `CreateTokenTable_${table}_${CREATED}`;
+  if (!/\d{13}$/.test(name)) throw new Error(`createTokenTableMigration: name must end in a 13-digit timestamp (got "${name}")`);
+
+  return class CreateTokenTable implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.createTable(
+        new Table({
+          name: table,
+          columns: COLUMNS,
+          indices: [
+            new TableIndex({ name: `${table}_key_id_uq`, columnNames: ['key_id'], isUnique: true }),
+            new TableIndex({ name: `${table}_user_idx`, columnNames: ['user_id'] }),
+            new TableIndex({ name: `${table}_family_idx`, columnNames: ['family_id'] }),
+          ],
+        }),
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropTable(table);
+    }
+  };
+}
+
+const text = (name: string, length: number, isNullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable });
+const time = (name: string, isNullable: boolean): TableColumnOptions => ({ name, type: 'bigint', isNullable });
+
+const COLUMNS: TableColumnOptions[] = [
+  { ...text('id', 36), isPrimary: true },
+  text('key_id', 16),
+  text('digest', 64),
+  text('hash_key_id', 32),
+  text('user_id', 64),
+  text('kind', 8),
+  text('family_id', 36),
+  text('parent_id', 36, true),
+  time('login_at', false),
+  time('created_at', false),
+  time('expires_at', true),
+  time('absolute_expires_at', true),
+  time('last_used_at', true),
+  time('spent_at', true),
+  time('revoked_at', true),
+  text('revoked_reason', 32, true),
+  text('name', 100, true),
+  text('ip', 45, true),
+  text('user_agent', 255, true),
+  text('scopes', 512, true),
+];
