@@ -29,6 +29,7 @@ import { TokenFormat } from './token-format';
 import { TokenHasher } from './token-hasher';
 import { TokenIssuer } from './token-issuer';
 import { TokenCache } from './token-cache';
+import { TokenLookup } from './token-lookup';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenStandardsService } from './token-standards.service';
 import { TokenPurgeService } from './token-purge.service';
@@ -81,6 +82,11 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
       provide: TokenStore,
       useFactory: (ds: DataSource, cache: TokenCache | null) => new TokenStore(ds, extras.tableName, cache),
       inject: [getDataSourceToken(extras.dataSource), TokenCache],
+    },
+    {
+      provide: TokenLookup,
+      useFactory: (f: TokenFormat, h: TokenHasher, store: TokenStore) => new TokenLookup(f, h, store),
+      inject: [TokenFormat, TokenHasher, TokenStore],
     },
     {
       provide: TokenPurgeService,

@@ -13,8 +13,7 @@ import {
 import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { TokenAuthUserProvider, userIdOf } from './token-auth.users';
 import { SessionView, TokenDetails, detailsOf, sessionsOf } from './token-auth.views';
-import { TokenFormat } from './token-format';
-import { TokenHasher } from './token-hasher';
+import { TokenLookup } from './token-lookup';
 import { Issued, SessionMeta, TokenIssuer } from './token-issuer';
 import { grantScopes } from './token-scopes';
 import { TokenCache } from './token-cache';
@@ -52,8 +51,7 @@ export class TokenAuthService implements OnModuleInit {
   constructor(
     @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
     private readonly store: TokenStore,
-    private readonly format: TokenFormat,
-    private readonly hasher: TokenHasher,
+    private readonly lookup: TokenLookup,
     private readonly policy: ExpiryPolicy,
     private readonly issuer: TokenIssuer,
     private readonly events: TokenAuthEvents,
@@ -118,14 +116,12 @@ export class TokenAuthService implements OnModuleInit {
    * lookup, a constant-time digest check, the expiry rules and, when due, one throttled write.
    */
   async authenticate(token: string): Promise<AuthenticatedToken> {
-    const parsed = this.format.parse(token);
+    const parsed = this.lookup.parse(token);
     if (!parsed) throw new InvalidTokenException('malformed', 'The token is malformed.');
     if (parsed.kind !== 'access') throw new InvalidTokenException('malformed', 'A refresh token cannot be used as a bearer token.');
     const cached = this.cache?.get(parsed.keyId);
-    const record = cached ? cached.record : await this.store.findByKeyId(parsed.keyId);
-    if (!record || record.kind !== 'access' || !this.hasher.matches(record, parsed.keyId, parsed.secret)) {
-      throw new InvalidTokenException('unknown', 'The token is not known.');
-    }
+    const record = await this.lookup.find(parsed, cached?.record);
+    if (!record) throw new InvalidTokenException('unknown', 'The token is not known.');
     const now = this.now();
     if (record.revokedAt !== null) throw new InvalidTokenException('revoked', 'The token has been revoked.');
     if (this.policy.isExpired(record, now)) {

@@ -6,8 +6,7 @@ import { TokenAuthEvents } from './token-auth.events.service';
 import { InvalidGrantException } from './token-auth.exceptions';
 import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { LoginResult, resultOf } from './token-auth.service';
-import { TokenFormat } from './token-format';
-import { TokenHasher } from './token-hasher';
+import { TokenLookup } from './token-lookup';
 import { TokenIssuer } from './token-issuer';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
@@ -22,20 +21,17 @@ export class TokenRotationService {
   constructor(
     @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
     private readonly store: TokenStore,
-    private readonly format: TokenFormat,
-    private readonly hasher: TokenHasher,
+    private readonly lookup: TokenLookup,
     private readonly policy: ExpiryPolicy,
     private readonly issuer: TokenIssuer,
     private readonly events: TokenAuthEvents,
   ) {}
 
   async refresh(refreshToken: string): Promise<LoginResult> {
-    const parsed = this.format.parse(refreshToken);
+    const parsed = this.lookup.parse(refreshToken);
     if (!parsed || parsed.kind !== 'refresh') throw new InvalidGrantException('malformed', 'The refresh token is malformed.');
-    let record = await this.store.findByKeyId(parsed.keyId);
-    if (!record || record.kind !== 'refresh' || !this.hasher.matches(record, parsed.keyId, parsed.secret)) {
-      throw new InvalidGrantException('unknown', 'The refresh token is not known.');
-    }
+    let record = await this.lookup.find(parsed);
+    if (!record) throw new InvalidGrantException('unknown', 'The refresh token is not known.');
     const now = this.options.clock.now();
     if (record.spentAt === null) {
       this.assertUsable(record, now);
@@ -46,17 +42,17 @@ export class TokenRotationService {
         return resultOf(issued);
       }
       // Another request spent it first; its transaction has committed, so read the new state.
-      record = (await this.store.findByKeyId(parsed.keyId)) as TokenRecord;
+      record = (await this.lookup.find(parsed)) as TokenRecord;
     }
     return this.replay(record, parsed.secret, now);
   }
 
   /** A key that identifies the family of a refresh token for rate limiting, or `null` if unknown. */
   async throttleKey(refreshToken: unknown): Promise<string | null> {
-    const parsed = this.format.parse(refreshToken);
+    const parsed = this.lookup.parse(refreshToken);
     if (!parsed || parsed.kind !== 'refresh') return null;
-    const record = await this.store.findByKeyId(parsed.keyId);
-    if (!record || !this.hasher.matches(record, parsed.keyId, parsed.secret)) return null;
+    const record = await this.lookup.find(parsed);
+    if (!record) return null;
     return createHash('sha256').update(record.familyId).digest('hex').slice(0, 32);
   }
 

@@ -3,8 +3,7 @@ import { ExpiryPolicy } from './expiry-policy';
 import { InjectTokenAuthOptions } from './token-auth.constants';
 import { TokenAuthEvents } from './token-auth.events.service';
 import { ResolvedTokenAuthOptions } from './token-auth.options';
-import { TokenFormat } from './token-format';
-import { TokenHasher } from './token-hasher';
+import { TokenLookup } from './token-lookup';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 
@@ -19,8 +18,7 @@ export class TokenStandardsService {
   constructor(
     @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
     private readonly store: TokenStore,
-    private readonly format: TokenFormat,
-    private readonly hasher: TokenHasher,
+    private readonly lookup: TokenLookup,
     private readonly policy: ExpiryPolicy,
     private readonly events: TokenAuthEvents,
   ) {}
@@ -52,9 +50,7 @@ export class TokenStandardsService {
 
   /** The row of a token this server issued (of either kind, in any state), or `null`. */
   private async issued(token: string): Promise<TokenRecord | null> {
-    const parsed = this.format.parse(token);
-    if (!parsed) return null;
-    const record = await this.store.findByKeyId(parsed.keyId);
-    return record && record.kind === parsed.kind && this.hasher.matches(record, parsed.keyId, parsed.secret) ? record : null;
+    const parsed = this.lookup.parse(token);
+    return parsed && this.lookup.find(parsed);
   }
 }

@@ -11,5 +11,6 @@ export function databaseOptions(url: string): TypeOrmModuleOptions {
     return { ...common, type: 'better-sqlite3', database: file };
   }
   if (url.startsWith('postgres')) return { ...common, type: 'postgres', url };
-  return { ...common, type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+  // TypeORM's own MariaDB dialect reads MariaDB's column defaults right (no endless synchronize ALTERs).
+  return url.startsWith('mariadb:') ? { ...common, type: 'mariadb', url } : { ...common, type: 'mysql', url };
 }

@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { admin, POSTGRES_URL } from '../support/databases';
+import { rmSync } from 'node:fs';
+import { admin, DatabaseName, MARIADB, POSTGRES_URL, selectedDatabases } from '../support/databases';
 import { Instance, startInstance } from './instances';
 
 // Two processes behind an imaginary load balancer: tokens in one PostgreSQL database, rate-limit
@@ -10,15 +11,32 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REFRESH_LIMIT = 5;
 const REFRESH_WINDOW = 60;
 const PASSWORD = 'correct horse battery';
-const pg = { type: 'postgres' as const, url: POSTGRES_URL };
 
-describe('two sample-app instances sharing PostgreSQL and Redis (rotate mode)', () => {
+/** A database both processes can reach, as a DATABASE_URL, and how to remove it. */
+async function sharedDatabase(kind: DatabaseName, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (kind === 'postgres') {
+    const pg = { type: 'postgres' as const, url: POSTGRES_URL };
+    await admin(pg, [`CREATE DATABASE "${name}"`]);
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), drop: () => admin(pg, [`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`]) };
+  }
+  if (kind === 'mariadb') {
+    const my = { type: 'mysql' as const, ...MARIADB };
+    await admin(my, [`CREATE DATABASE \`${name}\``]);
+    return { url: `mariadb://root@127.0.0.1:3306/${name}`, drop: () => admin(my, [`DROP DATABASE IF EXISTS \`${name}\``]) };
+  }
+  const file = `/tmp/${name}.sqlite`;
+  return { url: `sqlite:${file}`, drop: async () => ['', '-wal', '-shm', '-journal'].forEach((s) => rmSync(file + s, { force: true })) };
+}
+
+describe.each(selectedDatabases())('two sample-app instances sharing %s and Redis (rotate mode)', (kind) => {
   const id = randomBytes(4).toString('hex');
   const database = `nta_mi_${id}`;
   // A prefix per run, so counters left by an earlier or parallel run never count here.
   const redisPrefix = `nta:mi:${id}:`;
   let redis: Redis | undefined;
-  let created = false;
+  let shared: { url: string; drop: () => Promise<void> } | undefined;
   let a: Instance;
   let b: Instance;
 
@@ -27,14 +45,11 @@ describe('two sample-app instances sharing PostgreSQL and Redis (rotate mode)', 
     await redis.connect().catch((error) => {
       throw new Error(`Redis is not reachable at ${REDIS_URL}: ${error.message}`);
     });
-    await admin(pg, [`CREATE DATABASE "${database}"`]);
-    created = true;
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
+    shared = await sharedDatabase(kind, database);
     const env = {
       AUTH_MODE: 'rotate',
       TOKEN_SECRET: `multi-instance-secret-${randomBytes(16).toString('hex')}`,
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: shared.url,
       REDIS_URL,
       REDIS_PREFIX: redisPrefix,
       REUSE_GRACE: '1',
@@ -49,7 +64,7 @@ describe('two sample-app instances sharing PostgreSQL and Redis (rotate mode)', 
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
-    if (created) await admin(pg, [`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`]);
+    await shared?.drop();
     const keys = (await redis?.keys(`${redisPrefix}*`)) ?? [];
     if (keys.length) await redis!.del(...keys);
     await redis?.quit();
