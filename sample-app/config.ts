@@ -20,6 +20,8 @@ export interface SampleConfig {
   redisUrl: string | null;
   /** Key prefix in Redis, so several apps (or test runs) can share one server. */
   redisPrefix: string | null;
+  /** Express `trust proxy` hop count: behind N proxies, client IPs (rate limits, sessions) come from X-Forwarded-For. */
+  trustProxy: number;
 }
 
 /** An environment variable with a bad value; the message names it. */
@@ -46,6 +48,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     tokenSecret: secret(env.TOKEN_SECRET),
     redisUrl: redisUrl(env.REDIS_URL),
     redisPrefix: redisPrefix(env.REDIS_PREFIX),
+    trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 10) as number,
   };
 }
 

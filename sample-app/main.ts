@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { ConfigError, readConfig } from './config';
 import { setupDocs } from './docs';
@@ -16,7 +17,8 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const app = await NestFactory.create(AppModule.forConfig(config));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config));
+  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   setupDocs(app);
   await app.listen(config.port, '127.0.0.1');

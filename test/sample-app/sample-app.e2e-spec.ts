@@ -76,6 +76,7 @@ describe('the sample app', () => {
     [{ DATABASE_URL: 'oracle://x' }, 'DATABASE_URL'],
     [{ TOKEN_SECRET: 'short' }, 'TOKEN_SECRET'],
     [{ TOKEN_LIMIT_PER_USER: '0' }, 'TOKEN_LIMIT_PER_USER'],
+    [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
   ])('refuses to boot on %j, naming the variable', (env, name) => {
     expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(name);
