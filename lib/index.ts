@@ -41,6 +41,7 @@ export {
   TokenLimitExceededException,
   SessionNotFoundException,
   RouteNotEnabledException,
+  RateLimitedException,
   TokenStoreUnavailableException,
 } from './token-auth.exceptions';
 /** Why a bearer token was refused. */

@@ -172,9 +172,9 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
-    async introspect(@Body() body: unknown, @Req() request: unknown) {
+    async introspect(@Body() body: unknown, @Req() request: any) {
       const introspection = this.options.introspection;
-      if (!introspection) throw new RouteNotEnabledException('POST /introspect', 'the introspection option');
+      if (!introspection) throw new RouteNotEnabledException(`POST ${request.url?.split('?')[0]}`, 'the introspection option');
       if (!(await introspection.authorize(request))) throw new InvalidCredentialsException('You may not introspect tokens.');
       return this.standards.introspect(readTokenBody(body).token);
     }

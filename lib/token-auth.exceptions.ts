@@ -44,7 +44,7 @@ export class InsufficientScopeException extends TokenAuthException {
 
 /** 400 `invalid_grant` (RFC 6749): the refresh token cannot be used. */
 export class InvalidGrantException extends TokenAuthException {
-  constructor(readonly reason: 'malformed' | 'unknown' | 'expired' | 'spent' | 'revoked' | 'reused', description: string) {
+  constructor(readonly reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'reused', description: string) {
     super(HttpStatus.BAD_REQUEST, { error: 'invalid_grant', reason, error_description: description, message: description }, null);
   }
 }
@@ -73,7 +73,7 @@ export class TokenLimitExceededException extends TokenAuthException {
 /** 404: no live session with this id belongs to the user. */
 export class SessionNotFoundException extends TokenAuthException {
   constructor() {
-    super(HttpStatus.NOT_FOUND, { error: 'not_found', message: 'No live session with this id belongs to you.' }, null);
+    super(HttpStatus.NOT_FOUND, { error: 'not_found', message: 'No active session with this id belongs to you.' }, null);
   }
 }
 
@@ -95,6 +95,13 @@ export class CsrfCheckFailedException extends TokenAuthException {
 export class RouteNotEnabledException extends TokenAuthException {
   constructor(route: string, option: string) {
     super(HttpStatus.NOT_FOUND, { error: 'not_found', message: `${route} is not enabled; see ${option}.` }, null);
+  }
+}
+
+/** 429: over one of the module's rate limits; `Retry-After` says when to come back. */
+export class RateLimitedException extends TokenAuthException {
+  constructor(retryAfterSeconds: number) {
+    super(HttpStatus.TOO_MANY_REQUESTS, { error: 'rate_limited', retryAfter: retryAfterSeconds, message: `Too many requests; retry in ${retryAfterSeconds} s.` }, null);
   }
 }
 

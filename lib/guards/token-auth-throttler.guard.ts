@@ -4,6 +4,7 @@ import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/
 import { createHash } from 'node:crypto';
 import { InjectTokenAuthOptions, InjectTokenAuthThrottlerStorage } from '../token-auth.constants';
 import { RateLimit, ResolvedTokenAuthOptions } from '../token-auth.options';
+import { RateLimitedException } from '../token-auth.exceptions';
 import { TokenRotationService } from '../token-rotation.service';
 
 /**
@@ -21,8 +22,9 @@ abstract class TokenAuthThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    this.setResponseHeader(context.switchToHttp().getResponse(), 'Retry-After', Math.max(1, detail.timeToBlockExpire));
-    return super.throwThrottlingException(context, detail);
+    const retryAfter = Math.max(1, detail.timeToBlockExpire);
+    this.setResponseHeader(context.switchToHttp().getResponse(), 'Retry-After', retryAfter);
+    throw new RateLimitedException(retryAfter);
   }
 }
 

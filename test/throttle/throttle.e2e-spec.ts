@@ -26,6 +26,8 @@ describe.each(selectedDatabases())('rate limits on %s', (database) => {
     }
     const limited = await refresh(pair.refreshToken);
     expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ error: 'rate_limited', retryAfter: expect.any(Number) });
+    expect(limited.headers['cache-control']).toBe('no-store');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     // The limited request did not spend the token: it still rotates once the window passes (not tested here), and
