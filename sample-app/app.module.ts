@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import Redis from 'ioredis';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { RedisThrottlerStorage, TokenAuthEvent, TokenAuthModule } from '../lib';
 import { ephemeralSecret, SampleConfig } from './config';
 import { databaseOptions } from './database';
@@ -24,6 +25,15 @@ function throttleRedis(url: string): Redis {
   // The storage logs each outage once; without a listener ioredis would print every reconnect attempt.
   redis.on('error', () => undefined);
   return redis;
+}
+
+/** Lets resource servers holding the shared key introspect tokens (compared in constant time). */
+function introspectionCaller(key: string) {
+  const expected = createHash('sha256').update(`Bearer ${key}`).digest();
+  return (request: { headers: Record<string, unknown> }) => {
+    const presented = request.headers.authorization;
+    return typeof presented === 'string' && timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
+  };
 }
 
 @Module({})
@@ -57,6 +67,8 @@ export class AppModule implements OnApplicationShutdown {
             maxLifetime: config.maxLifetime,
             reuseGrace: config.reuseGrace,
             tokenLimitPerUser: config.tokenLimitPerUser,
+            cookie: config.cookie ? {} : false,
+            introspection: config.introspectionKey ? { authorize: introspectionCaller(config.introspectionKey) } : false,
             throttle: {
               login: { limit: config.loginLimit, window: config.loginWindow },
               refresh: { limit: config.refreshLimit, window: config.refreshWindow },

@@ -22,6 +22,10 @@ export interface SampleConfig {
   redisPrefix: string | null;
   /** Express `trust proxy` hop count: behind N proxies, client IPs (rate limits, sessions) come from X-Forwarded-For. */
   trustProxy: number;
+  /** AUTH_COOKIE=1: HttpOnly cookie transport (refresh token in rotate, token in extend). */
+  cookie: boolean;
+  /** INTROSPECTION_KEY: enables POST /auth/introspect for callers sending `Authorization: Bearer <key>`. */
+  introspectionKey: string | null;
 }
 
 /** An environment variable with a bad value; the message names it. */
@@ -49,6 +53,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     redisUrl: redisUrl(env.REDIS_URL),
     redisPrefix: redisPrefix(env.REDIS_PREFIX),
     trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 10) as number,
+    cookie: flag(env, 'AUTH_COOKIE'),
+    introspectionKey: introspectionKey(env.INTROSPECTION_KEY),
   };
 }
 
@@ -83,6 +89,19 @@ function secret(raw: string | undefined): string | null {
 function redisUrl(raw: string | undefined): string | null {
   if (raw === undefined || raw === '') return null;
   if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError('REDIS_URL must be redis://host:port');
+  return raw;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new ConfigError(`${name} must be 0 or 1 (got "${raw}")`);
+}
+
+function introspectionKey(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!/^[\x21-\x7e]{24,200}$/.test(raw)) throw new ConfigError('INTROSPECTION_KEY must be 24 to 200 printable characters without spaces');
   return raw;
 }
 

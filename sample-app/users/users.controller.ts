@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { CurrentToken, CurrentUser, AuthenticatedToken, TokenAuthGuard, TokenAuthService } from '../../lib';
+import { AuthenticatedToken, CurrentToken, CurrentUser, RequireScopes, TokenAuthGuard, TokenAuthService } from '../../lib';
 import { User } from './user.entity';
 import { UsersService } from './users.service';
 
@@ -31,10 +31,10 @@ export class UsersController {
     return this.users.serialize(user);
   }
 
-  /** Changes the password and logs out every other session. */
+  /** Changes the password (scope me:write) and logs out every other session. */
   @Post('me/password')
   @HttpCode(204)
-  @UseGuards(TokenAuthGuard)
+  @RequireScopes('me:write')
   async changePassword(@CurrentUser() user: User, @CurrentToken() token: AuthenticatedToken, @Body() body: unknown) {
     await this.users.changePassword(user, credential(body, 'password', 8, 200));
     await this.auth.revokeAllForUser(String(user.id), 'password-change', token.record.familyId);

@@ -37,6 +37,11 @@ export class UsersService implements TokenAuthUserProvider<User> {
     return String(user.id);
   }
 
+  /** Every user may read and change their profile; a login can ask for less (e.g. `scope: "me:read"`). */
+  allowedScopes(): string[] {
+    return ['me:read', 'me:write'];
+  }
+
   serialize(user: User): { id: number; username: string } {
     return { id: user.id, username: user.username };
   }

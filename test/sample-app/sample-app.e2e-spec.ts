@@ -6,6 +6,8 @@ import { ConfigError, readConfig } from '../../sample-app/config';
 import { setupDocs } from '../../sample-app/docs';
 import { CapturingLogger } from '../support/test-app';
 
+const INTROSPECTION_KEY = 'resource-server-key-0123456789';
+
 describe('the sample app', () => {
   describe.each(['extend', 'rotate'] as const)('%s mode on SQLite in memory', (mode) => {
     let app: INestApplication;
@@ -13,7 +15,13 @@ describe('the sample app', () => {
     const http = () => request(app.getHttpServer());
 
     beforeAll(async () => {
-      const config = readConfig({ AUTH_MODE: mode, DATABASE_URL: 'sqlite::memory:', TOKEN_SECRET: 'sample-app-test-secret-0123456789abcdef', REUSE_GRACE: '0' });
+      const config = readConfig({
+        AUTH_MODE: mode,
+        DATABASE_URL: 'sqlite::memory:',
+        TOKEN_SECRET: 'sample-app-test-secret-0123456789abcdef',
+        REUSE_GRACE: '0',
+        INTROSPECTION_KEY: INTROSPECTION_KEY,
+      });
       const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
       app = moduleRef.createNestApplication({ logger: logs });
       setupDocs(app);
@@ -40,6 +48,25 @@ describe('the sample app', () => {
       expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/auth/login', '/auth/refresh', '/auth/tokens/{id}', '/me', '/users']));
       expect(spec.paths['/auth/login'].post.requestBody.content['application/json'].schema.required).toEqual(['username', 'password']);
       expect(spec.paths['/auth/token'].get.security).toEqual([{ bearer: [] }]);
+    });
+
+    it('grants me:read and me:write; a me:read-only token cannot change the password (403 insufficient_scope)', async () => {
+      await http().post('/users').send({ username: 'reader', password: 'reader-password' });
+      const full = (await http().post('/auth/login').send({ username: 'reader', password: 'reader-password' })).body;
+      expect(full.scope).toBe('me:read me:write');
+      const readOnly = (await http().post('/auth/login').send({ username: 'reader', password: 'reader-password', scope: 'me:read' })).body;
+      expect(readOnly.scope).toBe('me:read');
+      const refused = await http().post('/me/password').set('Authorization', `Bearer ${readOnly.token}`).send({ password: 'another-password' });
+      expect(refused.status).toBe(403);
+      expect(refused.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    });
+
+    it('introspects tokens for callers holding INTROSPECTION_KEY only', async () => {
+      await http().post('/users').send({ username: 'probe', password: 'probe-password' });
+      const login = (await http().post('/auth/login').send({ username: 'probe', password: 'probe-password' })).body;
+      const allowed = await http().post('/auth/introspect').set('Authorization', `Bearer ${INTROSPECTION_KEY}`).send({ token: login.token });
+      expect(allowed.body).toMatchObject({ active: true, sub: String(login.user.id), scope: 'me:read me:write', token_type: 'access_token' });
+      expect((await http().post('/auth/introspect').set('Authorization', 'Bearer nope').send({ token: login.token })).status).toBe(401);
     });
 
     it('POST /me/password changes the password and logs out every other session', async () => {
@@ -77,8 +104,28 @@ describe('the sample app', () => {
     [{ TOKEN_SECRET: 'short' }, 'TOKEN_SECRET'],
     [{ TOKEN_LIMIT_PER_USER: '0' }, 'TOKEN_LIMIT_PER_USER'],
     [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
+    [{ AUTH_COOKIE: 'true' }, 'AUTH_COOKIE'],
+    [{ INTROSPECTION_KEY: 'short' }, 'INTROSPECTION_KEY'],
   ])('refuses to boot on %j, naming the variable', (env, name) => {
     expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(name);
+  });
+
+  it('with AUTH_COOKIE=1 carries the refresh token in an HttpOnly cookie (rotate)', async () => {
+    const config = readConfig({ AUTH_MODE: 'rotate', DATABASE_URL: 'sqlite::memory:', TOKEN_SECRET: 'sample-app-test-secret-0123456789abcdef', AUTH_COOKIE: '1' });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const http = () => request(app.getHttpServer());
+      await http().post('/users').send({ username: 'cookie', password: 'cookie-password' });
+      const login = await http().post('/auth/login').send({ username: 'cookie', password: 'cookie-password' });
+      expect(login.body.refreshToken).toBeUndefined();
+      const cookie = String(login.headers['set-cookie']).split(';')[0];
+      expect(cookie).toMatch(/^nta_refresh=ntk_rt_/);
+      expect((await http().post('/auth/refresh').set('Cookie', cookie).set('X-Requested-With', 'fetch')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });
