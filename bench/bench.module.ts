@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { TokenAuthModule } from '../lib';
+import { DatabaseSpec } from './bench-database';
+import { BenchController } from './bench.controller';
+import { BenchUsers } from './bench-users';
+import { JwtKeyStrategy, JwtStringStrategy } from './jwt.strategies';
+import { QueryCounter } from './query-counter';
+import type { AppSpec } from './routes';
+
+/** Rotate-mode access tokens live longer than the longest bench, so none expires mid-run. */
+const ROTATE_ACCESS_TTL = 3600;
+
+/**
+ * One bench app: the open and JWT routes plus one TokenAuthModule. A process holds one module only,
+ * because the module registers its Passport strategy under one global name.
+ */
+@Module({})
+export class BenchModule {
+  static forApp({ mode, cache }: AppSpec, database: DatabaseSpec, counter: QueryCounter): DynamicModule {
+    return {
+      module: BenchModule,
+      imports: [
+        TypeOrmModule.forRoot({ ...database, autoLoadEntities: true, synchronize: true, logging: true, logger: counter }),
+        PassportModule,
+        TokenAuthModule.forRoot({
+          mode,
+          users: BenchUsers,
+          secrets: randomBytes(32).toString('base64url'),
+          ttl: mode === 'rotate' ? ROTATE_ACCESS_TTL : undefined,
+          // The refresh limit stays on (its guard and lookup run) but high enough never to answer 429.
+          throttle: { login: false, refresh: { limit: 1_000_000_000, window: 60 } },
+          cache: cache ? {} : false,
+        }),
+      ],
+      controllers: [BenchController],
+      providers: [BenchUsers, JwtStringStrategy, JwtKeyStrategy],
+    };
+  }
+}

@@ -1,0 +1,132 @@
+import { EventEmitter } from 'node:events';
+import { serveCommands } from './ipc';
+
+/** The slice of autocannon's programmatic API the bench uses (the package ships no typings). */
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (request: AutocannonRequest, context: Record<string, unknown>) => AutocannonRequest | null;
+  onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+}
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: AutocannonResult) => void) => EventEmitter;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon: Autocannon = require('autocannon');
+
+/** One measured window against one route. */
+export interface LoadRun {
+  port: number;
+  method: 'GET' | 'POST';
+  path: string;
+  /** Pool of tokens to rotate through; `refresh` pools are consumed and refilled from responses. */
+  pool: string;
+  refresh?: boolean;
+  connections: number;
+  duration: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  /** Latency percentiles in ms, from every response (autocannon's own histogram keeps whole ms only). */
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+  errors: number;
+  /** Refresh tokens that did not come back with a successor (in flight at the end, or refused). */
+  lost: number;
+}
+
+const pools = new Map<string, string[]>();
+
+/** Runs one window: `connections` keep-alive connections for `duration` seconds, no pipelining. */
+function run(spec: LoadRun): Promise<LoadResult> {
+  const tokens = pools.get(spec.pool);
+  if (!tokens || tokens.length === 0) throw new Error(`empty pool "${spec.pool}"`);
+  let next = 0;
+  let taken = 0;
+  let returned = 0;
+  const request: AutocannonRequest = { method: spec.method, path: spec.path };
+  if (spec.refresh) {
+    // Each refresh token is sent once; its successor goes to the back of the queue (like a client).
+    request.setupRequest = (req) => {
+      const token = tokens.shift();
+      if (token === undefined) return null;
+      taken++;
+      req.headers = { ...req.headers, 'content-type': 'application/json' };
+      req.body = JSON.stringify({ refreshToken: token });
+      return req;
+    };
+    request.onResponse = (status, body) => {
+      const successor = status === 200 ? (JSON.parse(body) as { refreshToken?: string }).refreshToken : undefined;
+      if (successor) {
+        tokens.push(successor);
+        returned++;
+      }
+    };
+  } else {
+    request.setupRequest = (req) => {
+      req.headers = { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` };
+      return req;
+    };
+  }
+  const latencies = new Latencies();
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url: `http://127.0.0.1:${spec.port}`, connections: spec.connections, duration: spec.duration, pipelining: 1, requests: [request] },
+      (error, result) => {
+        if (error) return reject(error);
+        const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+        resolve({
+          requests: latencies.count,
+          seconds: result.duration,
+          rps: latencies.count / result.duration,
+          p50: latencies.percentile(0.5),
+          p99: latencies.percentile(0.99),
+          statuses,
+          errors: result.errors + result.timeouts,
+          lost: taken - returned,
+        });
+      },
+    );
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.add(ms));
+  });
+}
+
+/** Every response time of a window, kept exactly (a few hundred thousand doubles at most). */
+class Latencies {
+  private values = new Float64Array(1 << 16);
+  count = 0;
+
+  add(ms: number): void {
+    if (this.count === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.count++] = ms;
+  }
+
+  percentile(q: number): number {
+    if (this.count === 0) return NaN;
+    const sorted = this.values.subarray(0, this.count).sort();
+    return sorted[Math.min(this.count - 1, Math.max(0, Math.ceil(q * this.count) - 1))];
+  }
+}
+
+serveCommands(
+  {
+    pool: ({ name, tokens }: { name: string; tokens: string[] }) => void pools.set(name, [...tokens]),
+    run,
+    close: () => void setImmediate(() => process.exit(0)),
+  },
+  {},
+);

@@ -1,0 +1,169 @@
+import type { LoadResult } from './load';
+import type { QueryCounts } from './query-counter';
+import type { RouteSpec } from './routes';
+
+/** One measured window: the load result plus the statements the server ran meanwhile. */
+export interface Sample extends LoadResult {
+  counts: QueryCounts;
+}
+
+/** A route's windows reduced to medians (each metric on its own). */
+export interface Summary {
+  route: RouteSpec;
+  rounds: number;
+  /** Per round, in round order, so ratios can pair windows measured side by side. */
+  rpsByRound: number[];
+  p50ByRound: number[];
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Requests the server received (the load generator abandons up to one per connection at the end). */
+  received: number;
+  selects: number;
+  writes: number;
+  transactions: number;
+  /** Summed over the rounds. */
+  statuses: Record<string, number>;
+  errors: number;
+  lost: number;
+}
+
+export function summarize(route: RouteSpec, samples: Sample[]): Summary {
+  const statuses: Record<string, number> = {};
+  for (const sample of samples) for (const [code, count] of Object.entries(sample.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
+  const mid = (pick: (s: Sample) => number) => median(samples.map(pick));
+  return {
+    route,
+    rounds: samples.length,
+    rpsByRound: samples.map((s) => s.rps),
+    p50ByRound: samples.map((s) => s.p50),
+    rps: mid((s) => s.rps),
+    p50: mid((s) => s.p50),
+    p99: mid((s) => s.p99),
+    requests: mid((s) => s.requests),
+    received: mid((s) => s.counts.requests),
+    selects: mid((s) => s.counts.selects),
+    writes: mid((s) => s.counts.writes),
+    transactions: mid((s) => s.counts.transactions),
+    statuses,
+    errors: samples.reduce((sum, s) => sum + s.errors, 0),
+    lost: samples.reduce((sum, s) => sum + s.lost, 0),
+  };
+}
+
+/**
+ * Median over rounds of the per-round ratio: both windows of a round ran a few seconds apart, so
+ * slow drift on the machine (other load, thermal) cancels out of each ratio.
+ */
+export function pairedRatio(of: number[], to: number[]): number {
+  return median(of.map((value, round) => value / to[round]));
+}
+
+/** Half the range of the per-round throughput, relative to its median: how noisy the machine was. */
+function spread(s: Summary): string {
+  if (s.rounds < 2) return '—';
+  return `±${((50 * (Math.max(...s.rpsByRound) - Math.min(...s.rpsByRound))) / s.rps).toFixed(0)}%`;
+}
+
+/** The main table: throughput, latency, ratios to the same app's baselines, statements per window. */
+export function mainTable(summaries: Summary[]): string {
+  const find = (key: string) => summaries.find((s) => s.route.key === key);
+  const ratio = (s: Summary, baseline: string) => {
+    const base = find(`${s.route.app}/${baseline}`);
+    return base ? `${pairedRatio(s.rpsByRound, base.rpsByRound).toFixed(2)}×` : '—';
+  };
+  const rows = summaries.map((s) => [
+    s.route.app,
+    s.route.label,
+    int(s.rps),
+    spread(s),
+    ms(s.p50),
+    ms(s.p99),
+    ratio(s, 'open'),
+    ratio(s, 'jwt-key'),
+    ratio(s, 'jwt-string'),
+    perRequest(s.selects, s.received),
+    perRequest(s.writes, s.received),
+    perRequest(s.transactions, s.received),
+    statusText(s),
+  ]);
+  return table(['app', 'route', 'req/s', 'spread', 'p50 ms', 'p99 ms', '× /open', '× jwt-key', '× jwt-str', 'SELECTs (/req)', 'writes (/req)', 'BEGIN/COMMIT (/req)', 'responses'], rows);
+}
+
+/** The scale run: latency of the extend read path as the table grows. */
+export function scaleTable(steps: { rows: number; seedSeconds: number; summaries: Summary[] }[]): string {
+  const first = steps[0];
+  const rows = steps.flatMap((step) =>
+    step.summaries.map((s) => {
+      const reference = first.summaries.find((f) => sameRoute(f, s)) as Summary;
+      return [
+        int(step.rows),
+        `${step.seedSeconds.toFixed(1)} s`,
+        `${s.route.label} (${s.route.connections} conn)`,
+        int(s.rps),
+        spread(s),
+        ms(s.p50),
+        ms(s.p99),
+        `${pairedRatio(s.p50ByRound, reference.p50ByRound).toFixed(2)}×`,
+        perRequest(s.selects, s.received),
+        statusText(s),
+      ];
+    }),
+  );
+  return table(['rows', 'seeded in', 'route', 'req/s', 'spread', 'p50 ms', 'p99 ms', `p50 vs ${int(first.rows)}`, 'SELECTs (/req)', 'responses'], rows);
+}
+
+/** The same route in another app (keys are `<app>/<route>`). */
+export function sameRoute(a: Summary, b: Summary): boolean {
+  return a.route.key.slice(a.route.key.indexOf('/')) === b.route.key.slice(b.route.key.indexOf('/'));
+}
+
+/** A target from the product issue and what was measured against it. */
+export interface Target {
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+export function targetList(targets: Target[]): string {
+  return table(
+    ['target', 'measured', 'verdict'],
+    targets.map((t) => [t.goal, t.measured, t.met ? 'MET' : 'NOT MET']),
+  );
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+export function int(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function ms(value: number): string {
+  return value < 10 ? value.toFixed(2) : value.toFixed(1);
+}
+
+function perRequest(count: number, requests: number): string {
+  return `${int(count)} (${requests ? (count / requests).toFixed(2) : '0'})`;
+}
+
+/** Status codes with their share, plus transport errors and refresh tokens lost, if any. */
+function statusText(s: Summary): string {
+  const total = Object.values(s.statuses).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(s.statuses).map(([code, count]) => (count === total ? code : `${code}:${((100 * count) / total).toFixed(1)}%`));
+  if (s.errors) parts.push(`errors:${s.errors}`);
+  if (s.lost) parts.push(`lost:${s.lost}`);
+  return parts.join(' ') || 'none';
+}
+
+/** Plain-text table: text columns left-aligned, numeric ones right-aligned. */
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const numeric = headers.map((_, i) => rows.every((r) => /^[\d.,×\s()s—±%-]+$/.test(r[i])));
+  const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}

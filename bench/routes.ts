@@ -1,0 +1,74 @@
+/** Token modes of the app processes: one TokenAuthModule each, since its Passport strategy name is global. */
+export type AppMode = 'extend' | 'rotate';
+
+/** How an app process is configured. */
+export interface AppSpec {
+  mode: AppMode;
+  /** TokenAuthModule's in-process token cache (default ttl and size). */
+  cache: boolean;
+}
+
+/** The configuration behind an app name. */
+export function appSpec(app: string): AppSpec {
+  return { mode: app === 'rotate' ? 'rotate' : 'extend', cache: app === 'extend-cached' };
+}
+
+/** Which tokens a route is fed. */
+export type PoolName = 'access' | 'refresh' | 'jwt' | 'forged';
+
+/** One measured route. */
+export interface RouteSpec {
+  key: string;
+  /** The app process serving it (`extend`, `extend-cached`, `rotate`, or `scale-<rows>`). */
+  app: string;
+  label: string;
+  method: 'GET' | 'POST';
+  path: string;
+  pool: PoolName;
+  /** Live-token state set before each window (`fresh`: no write due; `due`: one write per token due). */
+  state?: 'fresh' | 'due';
+  /** Overrides the configured connection count. */
+  connections?: number;
+}
+
+/** Baselines measured in each app, so every ratio compares routes of the same process. */
+function baselines(app: AppMode): RouteSpec[] {
+  return [
+    // The header is sent but ignored: same request size as the guarded routes.
+    { key: `${app}/open`, app, label: 'GET /open (no guard)', method: 'GET', path: '/open', pool: 'access' },
+    { key: `${app}/jwt-string`, app, label: 'GET /jwt-string (passport-jwt, string secret)', method: 'GET', path: '/jwt-string', pool: 'jwt' },
+    { key: `${app}/jwt-key`, app, label: 'GET /jwt-key (passport-jwt, KeyObject)', method: 'GET', path: '/jwt-key', pool: 'jwt' },
+  ];
+}
+
+/** Interleaved in this order in every round. */
+export const MAIN_ROUTES: RouteSpec[] = [
+  ...baselines('extend'),
+  { key: 'extend/token', app: 'extend', label: 'GET /token extend, no write due (read-only path)', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
+  { key: 'extend/token-due', app: 'extend', label: 'GET /token extend, every token due a write', method: 'GET', path: '/token', pool: 'access', state: 'due' },
+  { key: 'extend/forged', app: 'extend', label: 'GET /token forged (bad checksum, 401)', method: 'GET', path: '/token', pool: 'forged' },
+  { key: 'extend-cached/open', app: 'extend-cached', label: 'GET /open (no guard)', method: 'GET', path: '/open', pool: 'access' },
+  { key: 'extend-cached/token', app: 'extend-cached', label: 'GET /token extend, cache on, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
+  ...baselines('rotate'),
+  { key: 'rotate/token', app: 'rotate', label: 'GET /token rotate, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
+  { key: 'rotate/refresh', app: 'rotate', label: 'POST /auth/refresh (rotate)', method: 'POST', path: '/auth/refresh', pool: 'refresh' },
+];
+
+/**
+ * The scale run: the extend read path in one app per table size, under load and alone (pure lookup
+ * latency). Sizes are interleaved in every round like the main routes.
+ */
+export function scaleRoutes(sizes: number[]): RouteSpec[] {
+  return sizes.flatMap((rows) => {
+    const app = scaleApp(rows);
+    return [
+      { key: `${app}/token`, app, label: 'GET /token extend, under load', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
+      { key: `${app}/token-1`, app, label: 'GET /token extend, alone', method: 'GET', path: '/token', pool: 'access', state: 'fresh', connections: 1 },
+    ] satisfies RouteSpec[];
+  });
+}
+
+/** Name of the scale app holding `rows` token rows. */
+export function scaleApp(rows: number): string {
+  return `scale-${rows}`;
+}

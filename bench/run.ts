@@ -1,0 +1,171 @@
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BenchConfig, readBenchConfig } from './bench.config';
+import { BenchDatabase, createBenchDatabase } from './bench-database';
+import { BenchChild } from './ipc';
+import type { LoadResult, LoadRun } from './load';
+import type { QueryCounts } from './query-counter';
+import { int, mainTable, Sample, scaleTable, summarize, Summary, targetList } from './report';
+import { appSpec, AppSpec, MAIN_ROUTES, PoolName, RouteSpec, scaleApp, scaleRoutes } from './routes';
+import type { SeedResult, ServerReady } from './server';
+import { checkTargets } from './targets';
+
+/** A running bench app process and its database. */
+interface App {
+  name: string;
+  child: BenchChild;
+  port: number;
+  database: BenchDatabase;
+  /** Journal / sync settings the server reported. */
+  settings: string;
+  rows: number;
+  seedSeconds: number;
+}
+
+type Cleanups = (() => Promise<unknown>)[];
+
+const POOLS: PoolName[] = ['access', 'refresh', 'jwt', 'forged'];
+
+/**
+ * Orchestrates the bench: app processes and a separate load process (so the load generator never
+ * shares the server's event loop), interleaved rounds, then the scale run, then the report.
+ */
+async function main(): Promise<void> {
+  const config = readBenchConfig();
+  const started = performance.now();
+  const cleanups: Cleanups = [];
+  const stopAll = async () => {
+    while (cleanups.length) await cleanups.pop()!().catch((error) => log(`cleanup failed: ${error?.message ?? error}`));
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    printHeader(config);
+    const { child: load } = await BenchChild.start('load', join(__dirname, 'load.js'), { ...process.env, NODE_ENV: 'production' });
+    cleanups.push(() => load.stop());
+
+    const main = await phase(selected(MAIN_ROUTES, config), () => config.tableRows, config, load, cleanups);
+    const rowsOf = (app: string) => config.scaleSizes.find((rows) => scaleApp(rows) === app) as number;
+    const scale = await phase(selected(scaleRoutes(config.scaleSizes), config), rowsOf, config, load, cleanups);
+    const steps = scale.apps.map((app) => ({ rows: app.rows, seedSeconds: app.seedSeconds, summaries: scale.summaries.filter((s) => s.route.app === app.name) }));
+
+    console.log(`\n## Routes (median of ${config.rounds} round(s) × ${config.duration} s, ${config.connections} connections, ${int(config.tableRows)} token rows; ${main.apps[0]?.settings})\n`);
+    console.log(mainTable(main.summaries));
+    printWrites(main.summaries, config.liveTokens);
+    if (steps.length) {
+      console.log(`\n## Scale: extend read path, one app per table size, sizes interleaved (median of ${config.rounds} round(s) × ${config.duration} s)\n`);
+      console.log(scaleTable(steps));
+    }
+    console.log('\n## Targets\n');
+    console.log(targetList(checkTargets(main.summaries, steps)));
+    console.log(`\nTotal bench time ${((performance.now() - started) / 1000).toFixed(0)} s; ${loadAverage()} at the end.`);
+  } finally {
+    await stopAll();
+  }
+}
+
+/** Starts the apps `routes` need (each seeded to `rowsOf(app)` rows), measures them interleaved, stops them. */
+async function phase(routes: RouteSpec[], rowsOf: (app: string) => number, config: BenchConfig, load: BenchChild, cleanups: Cleanups) {
+  const apps = new Map<string, App>();
+  for (const name of new Set(routes.map((r) => r.app))) {
+    const app = await startApp(name, appSpec(name), rowsOf(name), config, load, cleanups);
+    apps.set(name, app);
+    log(`${name} app: ${int(app.rows)} rows seeded in ${app.seedSeconds.toFixed(1)} s (${app.database.description})`);
+  }
+  const summaries = await measureRounds(routes, (route) => apps.get(route.app)!, load, config);
+  for (const app of apps.values()) await app.child.stop();
+  return { apps: [...apps.values()], summaries };
+}
+
+/** Starts an app process on a fresh database and seeds it; its token pools go to the load process. */
+async function startApp(name: string, spec: AppSpec, rows: number, config: BenchConfig, load: BenchChild, cleanups: Cleanups): Promise<App> {
+  const database = await createBenchDatabase(name, config.databaseUrl, config.sqliteWal);
+  cleanups.push(() => database.drop());
+  const env = { ...process.env, NODE_ENV: 'production', BENCH_APP: JSON.stringify(spec), BENCH_DB: JSON.stringify(database.spec) };
+  const { child, ready } = await BenchChild.start<ServerReady>(`${name} server`, join(__dirname, 'server.js'), env);
+  cleanups.push(() => child.stop());
+  const seedStart = performance.now();
+  const pools = await child.call<SeedResult>('seed', { rows });
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  for (const pool of POOLS) await load.call('pool', { name: `${name}:${pool}`, tokens: pools[pool] });
+  return { name, child, port: ready.port, database, settings: ready.settings, rows: pools.rows, seedSeconds };
+}
+
+/** A discarded warm-up round, then `rounds` rounds with every route interleaved in each. */
+async function measureRounds(routes: RouteSpec[], appOf: (route: RouteSpec) => App, load: BenchChild, config: BenchConfig): Promise<Summary[]> {
+  for (const route of routes) await measure(appOf(route), route, load, config.warmup, null);
+  const samples = new Map<string, Sample[]>(routes.map((route) => [route.key, []]));
+  for (let round = 1; round <= config.rounds; round++) {
+    for (const route of routes) {
+      const profile = config.cpuProfileDir ? `${route.key}-round${round}` : null;
+      const sample = await measure(appOf(route), route, load, config.duration, profile);
+      samples.get(route.key)!.push(sample);
+      log(`round ${round}/${config.rounds}  ${route.app.padEnd(6)} ${route.label.padEnd(52)} ${int(sample.rps).padStart(7)} req/s  p50 ${sample.p50.toFixed(2)} ms`);
+    }
+  }
+  return routes.map((route) => summarize(route, samples.get(route.key)!));
+}
+
+/** One window; the server's statement counts are reset just before and read just after it. */
+async function measure(app: App, route: RouteSpec, load: BenchChild, duration: number, profile: string | null): Promise<Sample> {
+  if (route.state) await app.child.call('tokenState', route.state);
+  await app.child.call('counts', { reset: true });
+  if (profile) await app.child.call('profileStart');
+  const run: LoadRun = {
+    port: app.port,
+    method: route.method,
+    path: route.path,
+    pool: `${app.name}:${route.pool}`,
+    refresh: route.pool === 'refresh',
+    connections: route.connections as number,
+    duration,
+  };
+  const result = await load.call<LoadResult>('run', run);
+  const counts = await app.child.call<QueryCounts>('counts', { reset: true, settle: true });
+  if (profile) log(`cpu profile: ${await app.child.call('profileStop', `${app.name}-${profile}`)}`);
+  return { ...result, counts };
+}
+
+/** Routes picked by BENCH_ROUTES (all by default), with their connection count resolved. */
+function selected(routes: RouteSpec[], config: BenchConfig): RouteSpec[] {
+  return routes.filter((r) => !config.routes || config.routes.has(r.key)).map((r) => ({ ...r, connections: r.connections ?? config.connections }));
+}
+
+function printWrites(main: Summary[], liveTokens: number): void {
+  const due = main.find((s) => s.route.key === 'extend/token-due');
+  const fresh = main.find((s) => s.route.key === 'extend/token');
+  if (!due || !fresh) return;
+  console.log(
+    `\nExtend-mode writes: with all ${int(liveTokens)} live tokens due a write (last use > minRefreshInterval ago), ` +
+      `a window caused ${int(due.writes)} UPDATEs for ${int(due.received)} requests; with none due, ${int(fresh.writes)} for ${int(fresh.received)}. ` +
+      `The module writes at most once per token per minRefreshInterval (60 s by default), so in steady use the write ` +
+      `rate is bounded by live tokens / 60 s (here ${(liveTokens / 60).toFixed(1)}/s), whatever the request rate; ` +
+      `the "due" row packs a whole minute of those writes into one window, so it is the worst case.`,
+  );
+}
+
+function printHeader(config: BenchConfig): void {
+  const cpu = cpus();
+  console.log(`# nest-token-auth benchmark${config.quick ? ' (BENCH_QUICK: smoke check, numbers not meaningful)' : ''}`);
+  console.log(
+    `node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}; database ${config.databaseUrl ? 'PostgreSQL (a database created and dropped by the bench)' : `SQLite (better-sqlite3, temp file${config.sqliteWal ? ', WAL' : ", TypeORM's default journal"})`}; ` +
+      `autocannon in a separate process, ${config.connections} connections, ${config.rounds} round(s) × ${config.duration} s after a ${config.warmup} s warm-up per route; ` +
+      `${int(config.liveTokens)} live tokens rotated through the requests; ${loadAverage()} at the start.`,
+  );
+}
+
+/** Other processes on the machine skew every number; the load average makes that visible. */
+function loadAverage(): string {
+  return `load average ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')} on ${cpus().length} cores`;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench] failed: ${error?.stack ?? error}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,109 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AddressInfo } from 'node:net';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ResolvedTokenAuthOptions, TOKEN_AUTH_OPTIONS, TokenAuthService } from '../lib';
+import { DatabaseSpec } from './bench-database';
+import { BenchModule } from './bench.module';
+import { BenchUsers } from './bench-users';
+import { serveCommands } from './ipc';
+import { signJwt } from './jwt.strategies';
+import { WindowProfiler } from './profiler';
+import { QueryCounter } from './query-counter';
+import type { AppSpec } from './routes';
+import { fillTokenTable, forgeToken, loginLiveTokens, setLiveTokenState, withoutSync } from './seed';
+
+/** The tokens a load process rotates through, per route kind. */
+export interface TokenPools {
+  access: string[];
+  refresh: string[];
+  jwt: string[];
+  forged: string[];
+}
+
+/** What seeding returns: the pools and the row count reached. */
+export interface SeedResult extends TokenPools {
+  rows: number;
+}
+
+export interface ServerReady {
+  port: number;
+  /** The database settings that decide write cost (journal and sync modes). */
+  settings: string;
+}
+
+/**
+ * A bench app process (one token mode). The orchestrator drives it over IPC: seed, set token
+ * state, read the query counts of a window. Nest's logger is off, so no request is logged.
+ */
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.env.BENCH_APP as string) as AppSpec;
+  const mode = spec.mode;
+  const database = JSON.parse(process.env.BENCH_DB as string) as DatabaseSpec;
+  const counter = new QueryCounter();
+  const app = await NestFactory.create(BenchModule.forApp(spec, database, counter), { logger: false });
+  await app.listen(0, '127.0.0.1');
+  app.getHttpServer().on('request', () => counter.request());
+  const dataSource = app.get<DataSource>(getDataSourceToken());
+  const options = app.get<ResolvedTokenAuthOptions>(TOKEN_AUTH_OPTIONS, { strict: false });
+  const auth = app.get(TokenAuthService, { strict: false });
+  const users = app.get(BenchUsers).all();
+  const profiler = process.env.BENCH_CPU_PROF ? new WindowProfiler(process.env.BENCH_CPU_PROF) : null;
+
+  serveCommands(
+    {
+      seed: ({ rows }: { rows: number }): Promise<SeedResult> =>
+        withoutSync(dataSource, async () => {
+          const live = await loginLiveTokens(auth, users, mode === 'rotate');
+          const total = await fillTokenTable(dataSource, rows, mode === 'rotate');
+          return { ...live, jwt: users.map((user) => signJwt(user.id)), forged: live.access.map(forgeToken), rows: total };
+        }),
+      tokenState: (state: 'fresh' | 'due') => setLiveTokenState(dataSource, options, state),
+      counts: async ({ reset, settle }: { reset: boolean; settle?: boolean }) => {
+        if (settle) await quiet(counter);
+        return counter.read(reset);
+      },
+      profileStart: () => profiler?.start(),
+      profileStop: (name: string) => profiler?.stop(name),
+      close: async () => {
+        await app.close();
+        setImmediate(() => process.exit(0));
+      },
+    },
+    { port: (app.getHttpServer().address() as AddressInfo).port, settings: await settingsOf(dataSource) } satisfies ServerReady,
+  );
+}
+
+/**
+ * Waits until no statement has been sent for a while: requests still in flight when the load
+ * stopped (on SQLite, writes queued behind an fsync) must count in their own window, not the next.
+ */
+async function quiet(counter: QueryCounter): Promise<void> {
+  const total = () => {
+    const { selects, writes, transactions, other } = counter.read();
+    return selects + writes + transactions + other;
+  };
+  let last = total();
+  for (let still = 0, waited = 0; still < 3 && waited < 30_000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = total();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}
+
+async function settingsOf(dataSource: DataSource): Promise<string> {
+  if (dataSource.options.type === 'postgres') {
+    const [row] = await dataSource.query("SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS s");
+    return `PostgreSQL ${row.v}, synchronous_commit=${row.s}`;
+  }
+  const [journal] = await dataSource.query('PRAGMA journal_mode');
+  const [sync] = await dataSource.query('PRAGMA synchronous');
+  return `SQLite journal_mode=${journal.journal_mode}, synchronous=${['off', 'normal', 'full', 'extra'][sync.synchronous] ?? sync.synchronous}`;
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench server] ${error?.stack ?? error}\n`);
+  process.exit(1);
+});
