@@ -15,7 +15,7 @@ export interface BenchConfig {
   scaleSizes: number[];
   /** `postgres://...` to bench PostgreSQL; `null` = a temporary SQLite file. */
   databaseUrl: string | null;
-  /** SQLite in WAL mode (BENCH_SQLITE_WAL=1) instead of TypeORM's default rollback journal. */
+  /** SQLite in WAL mode, as the README recommends (BENCH_SQLITE_WAL=0 for TypeORM's default rollback journal). */
   sqliteWal: boolean;
   /** Only these route keys (comma list in BENCH_ROUTES); `null` = all. */
   routes: Set<string> | null;
@@ -40,7 +40,7 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     tableRows: quick ? 10_000 : 100_000,
     scaleSizes: quick ? [5_000, 20_000, 50_000] : [10_000, 100_000, 1_000_000],
     databaseUrl,
-    sqliteWal: env.BENCH_SQLITE_WAL === '1' || env.BENCH_SQLITE_WAL === 'true',
+    sqliteWal: env.BENCH_SQLITE_WAL !== '0' && env.BENCH_SQLITE_WAL !== 'false',
     routes: env.BENCH_ROUTES ? new Set(env.BENCH_ROUTES.split(',').map((r) => r.trim())) : null,
     cpuProfileDir: env.BENCH_CPU_PROF?.trim() || null,
   };

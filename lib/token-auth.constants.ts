@@ -14,6 +14,8 @@ export const TOKEN_AUTH_STRATEGY_KEY = Symbol.for('nest-token-auth.strategy');
 export const TOKEN_AUTH_COOKIE = Symbol('TOKEN_AUTH_COOKIE');
 /** Request property holding the name of the expiry response header (or `false`). */
 export const EXPIRY_HEADER_KEY = Symbol.for('nest-token-auth.expiry-header');
+/** Request property where the refresh rate limiter leaves the row it looked up (`{ token, record }`). */
+export const REFRESH_LOOKUP_KEY = Symbol.for('nest-token-auth.refresh-lookup');
 /** Route metadata set by `@RequireScopes()`. */
 export const REQUIRED_SCOPES_KEY = 'nest-token-auth:scopes';
 /** Route metadata set by `@Public()`. */

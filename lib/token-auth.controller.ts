@@ -10,7 +10,7 @@ import { setResponseHeader } from './http-compat';
 import { readLoginBody, readRefreshBody, readTokenBody } from './request-body';
 import { InvalidCredentialsException, RouteNotEnabledException } from './token-auth.exceptions';
 import { TokenStandardsService } from './token-standards.service';
-import { InjectTokenAuthOptions, TOKEN_AUTH_COOKIE } from './token-auth.constants';
+import { InjectTokenAuthOptions, REFRESH_LOOKUP_KEY, TOKEN_AUTH_COOKIE } from './token-auth.constants';
 import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { AuthenticatedToken, LoginResult, TokenAuthService } from './token-auth.service';
 import { TokenRotationService } from './token-rotation.service';
@@ -70,7 +70,8 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     async refresh(@Body() body: unknown, @Req() request: any, @Res({ passthrough: true }) response: unknown) {
       const fromCookie = this.cookie && !(body && typeof body === 'object' && 'refreshToken' in body) ? this.cookie.read(request) : null;
       const { refreshToken } = fromCookie !== null ? { refreshToken: fromCookie } : readRefreshBody(body);
-      return this.tokens(await this.rotation.refresh(refreshToken), response);
+      const looked = request[REFRESH_LOOKUP_KEY];
+      return this.tokens(await this.rotation.refresh(refreshToken, looked?.token === refreshToken ? looked.record : undefined), response);
     }
 
     @Post('extend')

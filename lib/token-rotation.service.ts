@@ -27,10 +27,11 @@ export class TokenRotationService {
     private readonly events: TokenAuthEvents,
   ) {}
 
-  async refresh(refreshToken: string): Promise<LoginResult> {
+  /** `known` is the row the rate limiter already looked up for this token (saves a query; the secret is re-checked). */
+  async refresh(refreshToken: string, known?: TokenRecord): Promise<LoginResult> {
     const parsed = this.lookup.parse(refreshToken);
     if (!parsed || parsed.kind !== 'refresh') throw new InvalidGrantException('malformed', 'The refresh token is malformed.');
-    let record = await this.lookup.find(parsed);
+    let record = await this.lookup.find(parsed, known);
     if (!record) throw new InvalidGrantException('unknown', 'The refresh token is not known.');
     const now = this.options.clock.now();
     if (record.spentAt === null) {
@@ -47,13 +48,13 @@ export class TokenRotationService {
     return this.replay(record, parsed.secret, now);
   }
 
-  /** A key that identifies the family of a refresh token for rate limiting, or `null` if unknown. */
-  async throttleKey(refreshToken: unknown): Promise<string | null> {
+  /** The rate-limit key of a refresh token's family (a hash of it) and its row, or `null` if unknown. */
+  async throttleKey(refreshToken: unknown): Promise<{ key: string; record: TokenRecord } | null> {
     const parsed = this.lookup.parse(refreshToken);
     if (!parsed || parsed.kind !== 'refresh') return null;
     const record = await this.lookup.find(parsed);
     if (!record) return null;
-    return createHash('sha256').update(record.familyId).digest('hex').slice(0, 32);
+    return { key: createHash('sha256').update(record.familyId).digest('hex').slice(0, 32), record };
   }
 
   private assertUsable(record: TokenRecord, now: number): void {

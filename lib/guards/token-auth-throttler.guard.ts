@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
-import { InjectTokenAuthOptions, InjectTokenAuthThrottlerStorage } from '../token-auth.constants';
+import { InjectTokenAuthOptions, InjectTokenAuthThrottlerStorage, REFRESH_LOOKUP_KEY } from '../token-auth.constants';
 import { RateLimit, ResolvedTokenAuthOptions } from '../token-auth.options';
 import { RateLimitedException } from '../token-auth.exceptions';
 import { TokenRotationService } from '../token-rotation.service';
@@ -52,8 +52,11 @@ export class RefreshThrottlerGuard extends TokenAuthThrottlerGuard {
     super(options.mode === 'rotate' ? options.refreshLimit : false, storage, reflector);
   }
 
-  protected override async getTracker(request: Record<string, any>): Promise<string> {
-    const family = await this.rotation.throttleKey(request.body?.refreshToken);
-    return family ? `refresh:family:${family}` : `refresh:ip:${createHash('sha256').update(String(request.ip)).digest('hex').slice(0, 16)}`;
+  protected override async getTracker(request: Record<string | symbol, any>): Promise<string> {
+    const token = request.body?.refreshToken;
+    const family = await this.rotation.throttleKey(token);
+    // The controller reuses this row instead of looking the token up a second time.
+    if (family) request[REFRESH_LOOKUP_KEY] = { token, record: family.record };
+    return family ? `refresh:family:${family.key}` : `refresh:ip:${createHash('sha256').update(String(request.ip)).digest('hex').slice(0, 16)}`;
   }
 }
