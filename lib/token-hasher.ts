@@ -35,15 +35,16 @@ export class TokenHasher {
   /** Hex digest of a token secret, bound to its key id; `null` when the hashing key is unknown. */
   digest(keyId: string, secret: string, hashKeyId = this.currentKeyId): string | null {
     const keys = this.keys.get(hashKeyId);
-    if (!keys) return null;
-    return createHmac('sha256', keys.digest).update(keyId).update('.').update(secret).digest('hex');
+    return keys ? mac(keys, keyId, secret).toString('hex') : null;
   }
 
   /** Constant-time check of a presented secret against a stored digest. */
   matches(stored: { digest: string; hashKeyId: string }, keyId: string, secret: string): boolean {
-    const computed = this.digest(keyId, secret, stored.hashKeyId);
-    if (computed === null || computed.length !== stored.digest.length) return false;
-    return timingSafeEqual(Buffer.from(computed), Buffer.from(stored.digest));
+    const keys = this.keys.get(stored.hashKeyId);
+    if (!keys) return false;
+    const expected = Buffer.from(stored.digest, 'hex');
+    const computed = mac(keys, keyId, secret);
+    return expected.length === computed.length && timingSafeEqual(computed, expected);
   }
 
   /**
@@ -56,6 +57,10 @@ export class TokenHasher {
     if (!keys) return null;
     return (length) => Buffer.from(hkdfSync('sha256', keys.successor, predecessorSecret, label, length));
   }
+}
+
+function mac(keys: DerivedKeys, keyId: string, secret: string): Buffer {
+  return createHmac('sha256', keys.digest).update(keyId).update('.').update(secret).digest();
 }
 
 function hmac(key: Buffer, label: string): Buffer {
