@@ -31,15 +31,20 @@ export class CookieTransport {
 
   /** The cookie's value from a `Cookie` header, or `null`. Enforces the CSRF header for unsafe methods. */
   read(request: { method?: string; headers?: Record<string, unknown> }): string | null {
-    const header = request.headers?.cookie;
-    if (typeof header !== 'string') return null;
-    const pair = header.split(';').map((part) => part.trim()).find((part) => part.startsWith(`${this.name}=`));
-    const value = pair?.slice(this.name.length + 1);
+    const value = this.peek(request);
     if (!value) return null;
     if (!SAFE_METHODS.has((request.method ?? 'GET').toUpperCase()) && request.headers?.[this.settings.csrfHeader.toLowerCase()] === undefined) {
       throw new CsrfCheckFailedException(this.settings.csrfHeader);
     }
     return value;
+  }
+
+  /** The cookie's value without any check (for keying rate limits only), or `null`. */
+  peek(request: { headers?: Record<string, unknown> }): string | null {
+    const header = request.headers?.cookie;
+    if (typeof header !== 'string') return null;
+    const pair = header.split(';').map((part) => part.trim()).find((part) => part.startsWith(`${this.name}=`));
+    return pair?.slice(this.name.length + 1) || null;
   }
 
   private attributes(): string {

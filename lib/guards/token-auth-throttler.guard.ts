@@ -1,8 +1,9 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
+import { CookieTransport } from '../cookie-transport';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
-import { InjectTokenAuthOptions, InjectTokenAuthThrottlerStorage, REFRESH_LOOKUP_KEY } from '../token-auth.constants';
+import { InjectTokenAuthOptions, InjectTokenAuthThrottlerStorage, REFRESH_LOOKUP_KEY, TOKEN_AUTH_COOKIE } from '../token-auth.constants';
 import { RateLimit, ResolvedTokenAuthOptions } from '../token-auth.options';
 import { RateLimitedException } from '../token-auth.exceptions';
 import { TokenRotationService } from '../token-rotation.service';
@@ -48,12 +49,14 @@ export class RefreshThrottlerGuard extends TokenAuthThrottlerGuard {
     @InjectTokenAuthThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly rotation: TokenRotationService,
+    @Optional() @Inject(TOKEN_AUTH_COOKIE) private readonly cookie: CookieTransport | null,
   ) {
     super(options.mode === 'rotate' ? options.refreshLimit : false, storage, reflector);
   }
 
   protected override async getTracker(request: Record<string | symbol, any>): Promise<string> {
-    const token = request.body?.refreshToken;
+    // Cookie-carried refresh tokens are keyed by family too (the CSRF check comes later, in the route).
+    const token = request.body?.refreshToken ?? this.cookie?.peek(request);
     const family = await this.rotation.throttleKey(token);
     // The controller reuses this row instead of looking the token up a second time.
     if (family) request[REFRESH_LOOKUP_KEY] = { token, record: family.record };

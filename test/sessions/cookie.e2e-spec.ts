@@ -37,6 +37,23 @@ describe.each(selectedDatabases())('HttpOnly cookie transport on %s', (database)
       expect((await t.http().post('/auth/refresh').set('Cookie', next).set('X-Requested-With', 'fetch')).body.reason).toBe('revoked');
     });
 
+    it('rate-limits cookie refreshes per session, not per client IP', async () => {
+      const limited = await createTestApp({ database, mode: 'rotate', options: { cookie: {}, throttle: { login: false, refresh: { limit: 2, window: 60 } } } });
+      try {
+        await limited.register('uma');
+        const login = async () => cookieOf(await limited.http().post('/auth/login').send({ username: 'uma', password: PASSWORD })).split(';')[0];
+        const refresh = (cookie: string) => limited.http().post('/auth/refresh').set('Cookie', cookie).set('X-Requested-With', 'fetch');
+        let first = await login();
+        const second = await login();
+        for (let i = 0; i < 2; i++) first = cookieOf(await refresh(first)).split(';')[0];
+        expect((await refresh(first)).status).toBe(429);
+        // Same client IP, other session: its own budget.
+        expect((await refresh(second)).status).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+
     it('still accepts the refresh token in the body', async () => {
       const login = await t.http().post('/auth/login').send({ username: 'uma', password: PASSWORD });
       const refreshToken = cookieOf(login).split(';')[0].split('=')[1];
