@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { TokenAuthModuleOptions } from './token-auth.options';
+import { DEFAULT_TOKEN_TABLE } from './storage/token.entity';
 
 /** Options fixed when the module is declared (they shape routes and entities, so they cannot come from a factory). */
 export interface TokenAuthModuleExtras {
@@ -18,7 +19,7 @@ export interface TokenAuthModuleExtras {
 export const DEFAULT_EXTRAS: Required<Omit<TokenAuthModuleExtras, 'dataSource'>> & { dataSource?: string } = {
   isGlobal: false,
   routePrefix: 'auth',
-  tableName: 'auth_tokens',
+  tableName: DEFAULT_TOKEN_TABLE,
   dataSource: undefined,
   globalGuard: false,
 };

@@ -30,8 +30,10 @@ describe.each(selectedDatabases())('rate limits on %s', (database) => {
     expect(limited.headers['cache-control']).toBe('no-store');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
-    // The limited request did not spend the token: it still rotates once the window passes (not tested here), and
-    // another family is unaffected now.
+    // The refused request never reached the rotation: the token is still unspent.
+    const [row] = await t.dataSource.query(`SELECT spent_at FROM auth_tokens WHERE key_id = '${pair.refreshToken.slice(7, 19)}'`);
+    expect(row.spent_at).toBeNull();
+    // Another family is unaffected.
     expect((await refresh(b.refreshToken)).status).toBe(200);
   });
 
