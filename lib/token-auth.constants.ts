@@ -12,8 +12,6 @@ export const TOKEN_AUTH_REQUEST_KEY = Symbol.for('nest-token-auth.token');
 export const TOKEN_AUTH_STRATEGY_KEY = Symbol.for('nest-token-auth.strategy');
 /** Injection token of the cookie transport (`null` when the cookie option is off). */
 export const TOKEN_AUTH_COOKIE = Symbol('TOKEN_AUTH_COOKIE');
-/** Request property holding the name of the expiry response header (or `false`). */
-export const EXPIRY_HEADER_KEY = Symbol.for('nest-token-auth.expiry-header');
 /** Request property where the refresh rate limiter leaves the row it looked up (`{ token, record }`). */
 export const REFRESH_LOOKUP_KEY = Symbol.for('nest-token-auth.refresh-lookup');
 /** Route metadata set by `@RequireScopes()`. */

@@ -13,10 +13,15 @@ export interface Challenge {
 /**
  * Base of every refusal the module makes. The body carries a stable `error` code and a message;
  * `challenge` (when set) becomes the `WWW-Authenticate` header.
+ * Refusals are expected answers, not faults, so they skip the stack trace: capturing one through
+ * Nest's async frames costs more than the whole check of a forged token.
  */
 export abstract class TokenAuthException extends HttpException {
   protected constructor(status: number, body: Record<string, unknown>, readonly challenge: Challenge | null) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super({ statusCode: status, ...body }, status);
+    Error.stackTraceLimit = limit;
   }
 }
 

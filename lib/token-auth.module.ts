@@ -25,6 +25,7 @@ import { TokenAuthConfigError, resolveTokenAuthOptions } from './token-auth.opti
 import { ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
 import { TokenAuthService } from './token-auth.service';
 import { TokenAuthStrategy } from './token-auth.strategy';
+import { RequestAuthenticator } from './request-authenticator';
 import { TokenFormat } from './token-format';
 import { TokenHasher } from './token-hasher';
 import { TokenIssuer } from './token-issuer';
@@ -109,6 +110,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     TokenAuthService,
     TokenRotationService,
     TokenStandardsService,
+    RequestAuthenticator,
     TokenAuthStrategy,
     TokenAuthModeGuard,
     LoginThrottlerGuard,

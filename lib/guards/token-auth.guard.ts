@@ -1,59 +1,70 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import { EXPIRY_HEADER_KEY, IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, TOKEN_AUTH_REQUEST_KEY, TOKEN_AUTH_STRATEGY_KEY, TOKEN_AUTH_STRATEGY } from '../token-auth.constants';
-import { TokenAuthStrategy } from '../token-auth.strategy';
+import { IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, TOKEN_AUTH_REQUEST_KEY } from '../token-auth.constants';
+import { RequestAuthenticator } from '../request-authenticator';
+import { AuthenticatedToken } from '../token-auth.service';
 import { setResponseHeader } from '../http-compat';
 import { iso } from '../token-auth.views';
 import { InsufficientScopeException, MissingTokenException } from '../token-auth.exceptions';
 import { missingScopes } from '../token-scopes';
 
+/** What a route's decorators ask of the guard; read once per route. */
+interface RouteRules {
+  open: boolean;
+  scopes: string[] | null;
+}
+
 /**
  * Requires a valid access token. Use it with `@UseGuards(TokenAuthGuard)`, or install it globally
- * (`globalGuard: true`) and mark open routes with `@Public()`.
+ * (`globalGuard: true`) and mark open routes with `@Public()`. It calls the module's
+ * `RequestAuthenticator` directly; the Passport strategy (`TOKEN_AUTH_STRATEGY`) applies the same
+ * rules for hosts that compose strategies, at the cost of Passport's per-request machinery.
  */
 @Injectable()
-export class TokenAuthGuard extends AuthGuard(TOKEN_AUTH_STRATEGY) {
-  private strategy?: TokenAuthStrategy;
+export class TokenAuthGuard implements CanActivate {
+  private authenticator?: RequestAuthenticator;
+  private readonly rules = new WeakMap<object, WeakMap<object, RouteRules>>();
 
   constructor(
     private readonly reflector: Reflector,
     private readonly moduleRef: ModuleRef,
-  ) {
-    super();
-  }
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
-    const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
-    if (open) return true;
-    const request = context.switchToHttp().getRequest();
-    // Already authenticated by an earlier TokenAuthGuard (a global one plus a route one): only check scopes.
-    if (request[TOKEN_AUTH_REQUEST_KEY]) return this.checkScopes(context, request);
-    // Passport keeps one strategy per name for the whole process; pointing it at this app's strategy
-    // keeps two Nest apps in one process (tests, benchmarks) from using each other's.
-    this.strategy ??= this.moduleRef.get(TokenAuthStrategy, { strict: false });
-    request[TOKEN_AUTH_STRATEGY_KEY] = this.strategy;
-    return super.canActivate(context);
-  }
-
-  override handleRequest<User>(error: unknown, user: User | false | null, _info: unknown, context: ExecutionContext): User {
-    if (error) throw error;
-    if (!user) throw new MissingTokenException();
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const rules = this.rulesOf(context);
+    if (rules.open) return true;
     const http = context.switchToHttp();
     const request = http.getRequest();
-    const header = request[EXPIRY_HEADER_KEY];
-    const expiresAt = request[TOKEN_AUTH_REQUEST_KEY]?.expiresAt;
-    // Tells the client when its token now expires (after any sliding), so it can plan a refresh.
-    if (header && typeof expiresAt === 'number') setResponseHeader(http.getResponse(), header, iso(expiresAt) as string);
-    this.checkScopes(context, request);
-    return user;
+    // Already authenticated by an earlier TokenAuthGuard (a global one plus a route one): only check scopes.
+    let auth: AuthenticatedToken | undefined = request[TOKEN_AUTH_REQUEST_KEY];
+    if (!auth) {
+      // The guard is instantiated in the host's modules; the authenticator lives in TokenAuthModule.
+      this.authenticator ??= this.moduleRef.get(RequestAuthenticator, { strict: false });
+      const authenticated = await this.authenticator.authenticate(request);
+      if (!authenticated) throw new MissingTokenException();
+      auth = authenticated;
+      request.user = auth.user;
+      // Tells the client when its token now expires (after any sliding), so it can plan a refresh.
+      const header = this.authenticator.expiryHeader;
+      if (header && auth.expiresAt !== null) setResponseHeader(http.getResponse(), header, iso(auth.expiresAt) as string);
+    }
+    if (rules.scopes && missingScopes(auth.record.scopes, rules.scopes).length) throw new InsufficientScopeException(rules.scopes);
+    return true;
   }
 
-  private checkScopes(context: ExecutionContext, request: any): true {
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES_KEY, [context.getHandler(), context.getClass()]);
-    if (required?.length && missingScopes(request[TOKEN_AUTH_REQUEST_KEY].record.scopes, required).length) {
-      throw new InsufficientScopeException(required);
+  /** Route metadata does not change after boot, so it is read once per controller class and handler. */
+  private rulesOf(context: ExecutionContext): RouteRules {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let ofClass = this.rules.get(controller);
+    if (!ofClass) this.rules.set(controller, (ofClass = new WeakMap()));
+    let rules = ofClass.get(handler);
+    if (!rules) {
+      const targets = [handler, controller];
+      const scopes = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES_KEY, targets);
+      rules = { open: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) === true, scopes: scopes?.length ? scopes : null };
+      ofClass.set(handler, rules);
     }
-    return true;
+    return rules;
   }
 }

@@ -1,0 +1,37 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { readAuthorization } from './authorization-header';
+import { CookieTransport } from './cookie-transport';
+import { TOKEN_AUTH_COOKIE, TOKEN_AUTH_REQUEST_KEY } from './token-auth.constants';
+import { InvalidTokenException } from './token-auth.exceptions';
+import { AuthenticatedToken, TokenAuthService } from './token-auth.service';
+
+/**
+ * Authenticates an HTTP request: reads its credentials (the `Authorization` header, or the HttpOnly
+ * cookie in extend mode when enabled), hands the token to `TokenAuthService` and leaves the result on
+ * the request. `TokenAuthGuard` and the Passport strategy both call it, so both apply the same rules.
+ */
+@Injectable()
+export class RequestAuthenticator {
+  constructor(
+    private readonly auth: TokenAuthService,
+    @Optional() @Inject(TOKEN_AUTH_COOKIE) private readonly cookie: CookieTransport | null,
+  ) {}
+
+  /** Name of the response header that reports the token's expiry, or `false`. */
+  get expiryHeader(): string | false {
+    return this.auth.settings.expiryHeader;
+  }
+
+  /** The authenticated token, or `null` when the request carries no credentials; throws on a bad token. */
+  async authenticate(request: Record<string | symbol, any>): Promise<AuthenticatedToken | null> {
+    const settings = this.auth.settings;
+    const credential = readAuthorization(request.headers?.authorization, settings.schemes);
+    if (credential.kind === 'malformed') throw new InvalidTokenException('malformed', 'The Authorization header is malformed.');
+    let token = credential.kind === 'token' ? credential.token : null;
+    if (token === null && this.cookie && settings.mode === 'extend') token = this.cookie.read(request);
+    if (token === null) return null;
+    const authenticated = await this.auth.authenticate(token);
+    request[TOKEN_AUTH_REQUEST_KEY] = authenticated;
+    return authenticated;
+  }
+}
