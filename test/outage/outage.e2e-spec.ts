@@ -128,7 +128,7 @@ networkedEach(networked)('a connection dropped mid-rotation on %s', (database: a
     const own = (t.database.options as any).schema ?? (t.database.options as any).database;
     const find =
       database === 'postgres'
-        ? `SELECT pid AS id FROM pg_stat_activity WHERE query LIKE 'INSERT INTO "${own}"."auth_tokens"%' AND state = 'active' AND pid <> pg_backend_pid()`
+        ? `SELECT pid AS id FROM pg_stat_activity WHERE query LIKE '%INSERT INTO "${own}"."auth_tokens"%' AND state = 'active' AND pid <> pg_backend_pid()`
         : `SELECT id FROM information_schema.processlist WHERE db = '${own}' AND info LIKE 'SET @slept%'`;
     let killed = false;
     for (let attempt = 0; attempt < 100 && !killed; attempt++) {

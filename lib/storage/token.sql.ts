@@ -1,0 +1,65 @@
+import { DataSource, EntityMetadata } from 'typeorm';
+import { TokenRecord } from './token.entity';
+import { DialectName } from './store-dialect';
+
+/**
+ * The text of the token store's hot-path statements for one table and dialect, built once from the
+ * entity metadata (so table names, schemas and quoting follow TypeORM). Parameters are positional:
+ * `values()` and the comments give their order.
+ */
+export class TokenSql {
+  /** [keyId] → every column, aliased to its property name. */
+  readonly selectByKeyId: string;
+  /** [now, id, now]: records a use unless a later one is already recorded. */
+  readonly touch: string;
+  /** [now, slideTo, id, now, slideTo]: records a use and slides the expiry; never revives, never shortens. */
+  readonly slide: string;
+  /** [now, now, id]: spends a refresh token; matches only while it is unspent and not revoked. */
+  readonly spend: string;
+  /** `values(row)`: one row. */
+  readonly insert: string;
+  /**
+   * PostgreSQL only, [now, id, rowsJson]: `spend` and the successors' INSERT as one statement (one
+   * round trip, one implicit transaction). It inserts nothing unless the spend matched.
+   */
+  readonly rotate: string | null;
+
+  private readonly columns: { name: string; property: keyof TokenRecord }[];
+
+  constructor(dataSource: DataSource, metadata: EntityMetadata, dialect: DialectName) {
+    const quote = (name: string) => dataSource.driver.escape(name);
+    const table = metadata.tablePath.split('.').map(quote).join('.');
+    this.columns = metadata.columns.map((column) => ({ name: column.databaseName, property: column.propertyName as keyof TokenRecord }));
+    let index = 0;
+    const p = () => (dialect === 'postgres' ? `$${++index}` : '?');
+    const fresh = () => ((index = 0), p);
+
+    const select = this.columns.map((c) => `${quote(c.name)} AS ${quote(c.property)}`).join(', ');
+    let next = fresh();
+    this.selectByKeyId = `SELECT ${select} FROM ${table} WHERE key_id = ${next()}`;
+    next = fresh();
+    this.touch = `UPDATE ${table} SET last_used_at = ${next()} WHERE id = ${next()} AND (last_used_at IS NULL OR last_used_at < ${next()})`;
+    next = fresh();
+    this.slide = `UPDATE ${table} SET last_used_at = ${next()}, expires_at = ${next()} WHERE id = ${next()} AND revoked_at IS NULL AND expires_at > ${next()} AND expires_at < ${next()}`;
+    next = fresh();
+    this.spend = `UPDATE ${table} SET spent_at = ${next()}, last_used_at = ${next()} WHERE id = ${next()} AND spent_at IS NULL AND revoked_at IS NULL`;
+    next = fresh();
+    this.insert = `INSERT INTO ${table} (${this.columns.map((c) => quote(c.name)).join(', ')}) VALUES (${this.columns.map(() => next()).join(', ')})`;
+    // The successors arrive as one JSON array of rows, typed by the table's own row type.
+    this.rotate =
+      dialect === 'postgres'
+        ? `WITH spent AS (UPDATE ${table} SET spent_at = $1, last_used_at = $1 WHERE id = $2 AND spent_at IS NULL AND revoked_at IS NULL RETURNING id) ` +
+          `INSERT INTO ${table} SELECT * FROM jsonb_populate_recordset(NULL::${table}, $3::jsonb) WHERE EXISTS (SELECT 1 FROM spent)`
+        : null;
+  }
+
+  /** A row's values in the order of `insert`'s parameters. */
+  values(row: TokenRecord): unknown[] {
+    return this.columns.map((c) => row[c.property]);
+  }
+
+  /** Rows as the JSON `rotate` expects (keys are column names). */
+  json(rows: TokenRecord[]): string {
+    return JSON.stringify(rows.map((row) => Object.fromEntries(this.columns.map((c) => [c.name, row[c.property]]))));
+  }
+}
