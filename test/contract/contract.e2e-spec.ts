@@ -67,6 +67,24 @@ describe.each(selectedDatabases())('HTTP contract on %s', (database) => {
       expect(response.body).toMatchObject({ error: 'invalid_token', reason });
     });
 
+    it('applies the same rules through the Passport strategy (AuthGuard(TOKEN_AUTH_STRATEGY))', async () => {
+      const { token } = await t.login('alice');
+      const ok = await t.http().get('/me/passport').set('Authorization', bearer(token));
+      expect(ok.status).toBe(200);
+      expect(ok.body.username).toBe('alice');
+      const forged = await t.http().get('/me/passport').set('Authorization', `Bearer ntk_at_${'A'.repeat(50)}`);
+      expect(forged.status).toBe(401);
+      expect(forged.headers['www-authenticate']).toMatch(INVALID_TOKEN);
+      expect(forged.body).toMatchObject({ error: 'invalid_token', reason: 'malformed' });
+      // No credentials: Passport answers with its own plain 401 (TokenAuthGuard adds the challenge).
+      expect((await t.http().get('/me/passport')).status).toBe(401);
+      await t.http().post('/auth/logout').set('Authorization', bearer(token)).expect(204);
+      const revoked = await t.http().get('/me/passport').set('Authorization', bearer(token));
+      expect(revoked.status).toBe(401);
+      expect(revoked.body).toMatchObject({ error: 'invalid_token', reason: 'revoked' });
+      expect(revoked.headers['www-authenticate']).toMatch(INVALID_TOKEN);
+    });
+
     it('refuses an unknown token of the right shape as unknown', async () => {
       const { token } = await t.login('alice');
       // Same shape and valid checksum, never issued by this server: mint with another module instance's format.

@@ -1,10 +1,11 @@
 import { Controller, Get, INestApplication, Injectable, LoggerService, Module, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
 import { Test } from '@nestjs/testing';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import * as bcrypt from 'bcrypt';
 import request from 'supertest';
 import { Column, DataSource, DataSourceOptions, Entity, PrimaryGeneratedColumn, Repository } from 'typeorm';
-import { Clock, CurrentUser, RequireScopes, TokenAuthGuard, TokenAuthModule, TokenAuthModuleExtras, TokenAuthModuleOptions, TokenAuthUserProvider } from '../../lib';
+import { Clock, CurrentUser, RequireScopes, TOKEN_AUTH_STRATEGY, TokenAuthGuard, TokenAuthModule, TokenAuthModuleExtras, TokenAuthModuleOptions, TokenAuthUserProvider } from '../../lib';
 import { createTestDatabase, DatabaseName, TestDatabase } from './databases';
 
 export const MODES = ['extend', 'rotate'] as const;
@@ -66,6 +67,13 @@ class ProtectedController {
   @Get('me')
   @UseGuards(TokenAuthGuard)
   me(@CurrentUser() user: TestUser) {
+    return { id: user.id, username: user.username };
+  }
+
+  /** The same check through Passport, for hosts that compose strategies. */
+  @Get('me/passport')
+  @UseGuards(AuthGuard(TOKEN_AUTH_STRATEGY))
+  mePassport(@CurrentUser() user: TestUser) {
     return { id: user.id, username: user.username };
   }
 
