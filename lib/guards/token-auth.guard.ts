@@ -24,6 +24,7 @@ interface RouteRules {
 export class TokenAuthGuard implements CanActivate {
   private authenticator?: RequestAuthenticator;
   private readonly rules = new WeakMap<object, WeakMap<object, RouteRules>>();
+  private readonly isoTexts = new Map<number, string>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -46,10 +47,20 @@ export class TokenAuthGuard implements CanActivate {
       request.user = auth.user;
       // Tells the client when its token now expires (after any sliding), so it can plan a refresh.
       const header = this.authenticator.expiryHeader;
-      if (header && auth.expiresAt !== null) setResponseHeader(http.getResponse(), header, iso(auth.expiresAt) as string);
+      if (header && auth.expiresAt !== null) setResponseHeader(http.getResponse(), header, this.isoOf(auth.expiresAt));
     }
     if (rules.scopes && missingScopes(auth.record.scopes, rules.scopes).length) throw new InsufficientScopeException(rules.scopes);
     return true;
+  }
+
+  /** The header's ISO time; a token's expiry changes at most once per `minRefreshInterval`, so most are repeats. */
+  private isoOf(ms: number): string {
+    let text = this.isoTexts.get(ms);
+    if (text === undefined) {
+      if (this.isoTexts.size >= 10_000) this.isoTexts.clear();
+      this.isoTexts.set(ms, (text = iso(ms) as string));
+    }
+    return text;
   }
 
   /** Route metadata does not change after boot, so it is read once per controller class and handler. */

@@ -58,7 +58,11 @@ export class NativeStatements {
       this.dataSource.logger.logQuery(sql, params);
       return this.statement(sql).run(...params).changes;
     };
-    return this.connection().transaction(() => work(step))();
+    // better-sqlite3 sends BEGIN and COMMIT itself; they are logged so the log shows the transaction.
+    this.dataSource.logger.logQuery('BEGIN');
+    const result = this.connection().transaction(() => work(step))();
+    this.dataSource.logger.logQuery('COMMIT');
+    return result;
   }
 
   private async logged<T>(sql: string, params: unknown[], execute: () => Promise<T>): Promise<T> {
