@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 
 /** Where one bench app keeps its tokens; serialisable, so it can be handed to a server process. */
-export type DatabaseSpec = { type: 'better-sqlite3'; database: string; enableWAL: boolean } | { type: 'postgres'; url: string };
+export type DatabaseSpec =
+  | { type: 'better-sqlite3'; database: string; enableWAL: boolean; walAutocheckpoint: number }
+  | { type: 'postgres'; url: string };
+
+/** TypeORM options for a spec; SQLite gets the sample app's checkpoint interval (the README explains it). */
+export function typeormOptionsOf(spec: DatabaseSpec) {
+  if (spec.type === 'postgres') return spec;
+  const { walAutocheckpoint, ...options } = spec;
+  return { ...options, prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma(`wal_autocheckpoint = ${walAutocheckpoint}`) };
+}
 
 /** A database created for the bench alone, dropped by `drop()`. */
 export interface BenchDatabase {
@@ -18,11 +27,11 @@ export interface BenchDatabase {
  * A fresh, empty database for one bench app: a file in a new temp directory for SQLite, or a new
  * database on the given PostgreSQL server, so nothing that already exists is ever touched.
  */
-export async function createBenchDatabase(label: string, postgresUrl: string | null, sqliteWal = false): Promise<BenchDatabase> {
+export async function createBenchDatabase(label: string, postgresUrl: string | null, sqliteWal = false, walAutocheckpoint = 1000): Promise<BenchDatabase> {
   if (postgresUrl === null) {
     const dir = mkdtempSync(join(tmpdir(), `nta-bench-${label}-`));
     const file = join(dir, 'tokens.sqlite');
-    return { spec: { type: 'better-sqlite3', database: file, enableWAL: sqliteWal }, description: `SQLite ${file}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { spec: { type: 'better-sqlite3', database: file, enableWAL: sqliteWal, walAutocheckpoint }, description: `SQLite ${file}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `nta_bench_${process.pid}_${label}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   await admin(postgresUrl, `CREATE DATABASE ${name}`);

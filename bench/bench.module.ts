@@ -3,7 +3,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { TokenAuthModule } from '../lib';
-import { DatabaseSpec } from './bench-database';
+import { DatabaseSpec, typeormOptionsOf } from './bench-database';
 import { BenchController } from './bench.controller';
 import { BenchUsers } from './bench-users';
 import { JwtKeyStrategy, JwtStringStrategy } from './jwt.strategies';
@@ -23,7 +23,7 @@ export class BenchModule {
     return {
       module: BenchModule,
       imports: [
-        TypeOrmModule.forRoot({ ...database, autoLoadEntities: true, synchronize: true, logging: true, logger: counter }),
+        TypeOrmModule.forRoot({ ...typeormOptionsOf(database), autoLoadEntities: true, synchronize: true, logging: true, logger: counter }),
         PassportModule,
         TokenAuthModule.forRoot({
           mode,

@@ -12,6 +12,8 @@ export interface QueryCounts {
 }
 
 const WRITE = /^(INSERT|UPDATE|DELETE|REPLACE)\b/i;
+/** A data-modifying CTE (PostgreSQL's one-statement rotation): `WITH x AS (UPDATE ...) INSERT ...`. */
+const WRITING_CTE = /^WITH\b[\s\S]*\b(INSERT|UPDATE|DELETE)\b/i;
 const TRANSACTION = /^(BEGIN|START|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 
 /**
@@ -29,7 +31,7 @@ export class QueryCounter implements TypeOrmLogger {
   logQuery(query: string): void {
     const sql = query.trimStart();
     if (sql.length >= 6 && sql.slice(0, 6).toUpperCase() === 'SELECT') this.counts.selects++;
-    else if (WRITE.test(sql)) this.counts.writes++;
+    else if (WRITE.test(sql) || WRITING_CTE.test(sql)) this.counts.writes++;
     else if (TRANSACTION.test(sql)) this.counts.transactions++;
     else this.counts.other++;
   }

@@ -100,7 +100,8 @@ async function settingsOf(dataSource: DataSource): Promise<string> {
   }
   const [journal] = await dataSource.query('PRAGMA journal_mode');
   const [sync] = await dataSource.query('PRAGMA synchronous');
-  return `SQLite journal_mode=${journal.journal_mode}, synchronous=${['off', 'normal', 'full', 'extra'][sync.synchronous] ?? sync.synchronous}`;
+  const [checkpoint] = await dataSource.query('PRAGMA wal_autocheckpoint');
+  return `SQLite journal_mode=${journal.journal_mode}, synchronous=${['off', 'normal', 'full', 'extra'][sync.synchronous] ?? sync.synchronous}, wal_autocheckpoint=${checkpoint.wal_autocheckpoint}`;
 }
 
 main().catch((error) => {

@@ -91,9 +91,12 @@ function checksum(text: string): string {
   return out;
 }
 
-/** Uniform base62 by rejection sampling (bytes >= 248 are skipped, so no modulo bias). */
+/**
+ * Uniform base62 by rejection sampling (bytes >= 248 are skipped, so no modulo bias). 16 spare bytes
+ * almost always suffice (1 byte in 32 is skipped); otherwise it asks again for twice as many.
+ */
 function base62FromEntropy(entropy: EntropySource, count: number): string {
-  for (let length = count * 2; ; length *= 2) {
+  for (let length = count + 16; ; length *= 2) {
     const bytes = entropy(length);
     let out = '';
     for (let i = 0; i < bytes.length && out.length < count; i++) {

@@ -8,8 +8,15 @@ export function databaseOptions(url: string): TypeOrmModuleOptions {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    // WAL: readers never wait for the writer and a commit costs one fsync of the log (the README explains).
-    return { ...common, type: 'better-sqlite3', database: file, enableWAL: file !== ':memory:' };
+    // WAL: readers never wait for the writer and commits do not fsync. Checkpoints do, blocking the event
+    // loop, so they run every 10,000 WAL pages (~40 MB) instead of 1,000 (the README explains).
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: file,
+      enableWAL: file !== ':memory:',
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma('wal_autocheckpoint = 10000'),
+    };
   }
   if (url.startsWith('postgres')) return { ...common, type: 'postgres', url };
   // TypeORM's own MariaDB dialect reads MariaDB's column defaults right (no endless synchronize ALTERs).

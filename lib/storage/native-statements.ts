@@ -10,6 +10,8 @@ export type SqliteStep = (sql: string, params: unknown[]) => number;
 
 /** better-sqlite3 statements prepared on one connection, by SQL text (a reopened DataSource gets new ones). */
 const preparedByConnection = new WeakMap<object, Map<string, any>>();
+/** One transaction wrapper per connection (better-sqlite3 prepares its BEGIN/COMMIT when it is made). */
+const transactionByConnection = new WeakMap<object, (work: () => unknown) => unknown>();
 
 /**
  * Runs the hot-path statements (token lookup, use, rotation) on the driver beneath TypeORM, without
@@ -60,7 +62,13 @@ export class NativeStatements {
     };
     // better-sqlite3 sends BEGIN and COMMIT itself; they are logged so the log shows the transaction.
     this.dataSource.logger.logQuery('BEGIN');
-    const result = this.connection().transaction(() => work(step))();
+    const connection = this.connection();
+    let transaction = transactionByConnection.get(connection);
+    if (!transaction) {
+      transaction = connection.transaction((inner: () => unknown) => inner()) as (work: () => unknown) => unknown;
+      transactionByConnection.set(connection, transaction);
+    }
+    const result = transaction(() => work(step)) as T;
     this.dataSource.logger.logQuery('COMMIT');
     return result;
   }
