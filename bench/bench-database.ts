@@ -2,17 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { SQLITE_SAFETY_CHECKPOINT_PAGES } from '../sample-app/sqlite-checkpointer';
 
 /** Where one bench app keeps its tokens; serialisable, so it can be handed to a server process. */
 export type DatabaseSpec =
-  | { type: 'better-sqlite3'; database: string; enableWAL: boolean; walAutocheckpoint: number }
+  | { type: 'better-sqlite3'; database: string; enableWAL: boolean; checkpointWorker: boolean }
   | { type: 'postgres'; url: string };
 
-/** TypeORM options for a spec; SQLite gets the sample app's checkpoint interval (the README explains it). */
+/** TypeORM options for a spec; with the checkpoint worker, SQLite gets the sample app's far commit-time mark. */
 export function typeormOptionsOf(spec: DatabaseSpec) {
   if (spec.type === 'postgres') return spec;
-  const { walAutocheckpoint, ...options } = spec;
-  return { ...options, prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma(`wal_autocheckpoint = ${walAutocheckpoint}`) };
+  const { checkpointWorker, ...options } = spec;
+  if (!checkpointWorker) return options;
+  return { ...options, prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma(`wal_autocheckpoint = ${SQLITE_SAFETY_CHECKPOINT_PAGES}`) };
 }
 
 /** A database created for the bench alone, dropped by `drop()`. */
@@ -27,11 +29,11 @@ export interface BenchDatabase {
  * A fresh, empty database for one bench app: a file in a new temp directory for SQLite, or a new
  * database on the given PostgreSQL server, so nothing that already exists is ever touched.
  */
-export async function createBenchDatabase(label: string, postgresUrl: string | null, sqliteWal = false, walAutocheckpoint = 1000): Promise<BenchDatabase> {
+export async function createBenchDatabase(label: string, postgresUrl: string | null, sqliteWal = false, checkpointWorker = false): Promise<BenchDatabase> {
   if (postgresUrl === null) {
     const dir = mkdtempSync(join(tmpdir(), `nta-bench-${label}-`));
     const file = join(dir, 'tokens.sqlite');
-    return { spec: { type: 'better-sqlite3', database: file, enableWAL: sqliteWal, walAutocheckpoint }, description: `SQLite ${file}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { spec: { type: 'better-sqlite3', database: file, enableWAL: sqliteWal, checkpointWorker }, description: `SQLite ${file}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `nta_bench_${process.pid}_${label}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   await admin(postgresUrl, `CREATE DATABASE ${name}`);

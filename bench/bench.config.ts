@@ -17,8 +17,11 @@ export interface BenchConfig {
   databaseUrl: string | null;
   /** SQLite in WAL mode, as the README recommends (BENCH_SQLITE_WAL=0 for TypeORM's default rollback journal). */
   sqliteWal: boolean;
-  /** SQLite `wal_autocheckpoint` in pages (BENCH_SQLITE_CHECKPOINT; SQLite's default is 1000, the sample app's 10000). */
-  sqliteCheckpoint: number;
+  /**
+   * SQLite checkpoints on a worker thread, as the sample app does (BENCH_SQLITE_CHECKPOINT_WORKER=0: SQLite's
+   * default, a checkpoint inside the commit that crosses 1,000 WAL pages).
+   */
+  sqliteCheckpointWorker: boolean;
   /** Only these route keys (comma list in BENCH_ROUTES); `null` = all. */
   routes: Set<string> | null;
   /** Directory for `--cpu-prof` output of the server processes, or `null`. */
@@ -43,7 +46,7 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     scaleSizes: quick ? [5_000, 20_000, 50_000] : [10_000, 100_000, 1_000_000],
     databaseUrl,
     sqliteWal: env.BENCH_SQLITE_WAL !== '0' && env.BENCH_SQLITE_WAL !== 'false',
-    sqliteCheckpoint: positive(env, 'BENCH_SQLITE_CHECKPOINT', 10_000),
+    sqliteCheckpointWorker: env.BENCH_SQLITE_CHECKPOINT_WORKER !== '0' && env.BENCH_SQLITE_CHECKPOINT_WORKER !== 'false',
     routes: env.BENCH_ROUTES ? new Set(env.BENCH_ROUTES.split(',').map((r) => r.trim())) : null,
     cpuProfileDir: env.BENCH_CPU_PROF?.trim() || null,
   };

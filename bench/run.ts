@@ -79,7 +79,7 @@ async function phase(routes: RouteSpec[], rowsOf: (app: string) => number, confi
 
 /** Starts an app process on a fresh database and seeds it; its token pools go to the load process. */
 async function startApp(name: string, spec: AppSpec, rows: number, config: BenchConfig, load: BenchChild, cleanups: Cleanups): Promise<App> {
-  const database = await createBenchDatabase(name, config.databaseUrl, config.sqliteWal, config.sqliteCheckpoint);
+  const database = await createBenchDatabase(name, config.databaseUrl, config.sqliteWal, config.sqliteCheckpointWorker);
   cleanups.push(() => database.drop());
   const env = { ...process.env, NODE_ENV: 'production', BENCH_APP: JSON.stringify(spec), BENCH_DB: JSON.stringify(database.spec) };
   const { child, ready } = await BenchChild.start<ServerReady>(`${name} server`, join(__dirname, 'server.js'), env);

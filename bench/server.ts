@@ -5,6 +5,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ResolvedTokenAuthOptions, TOKEN_AUTH_OPTIONS, TokenAuthService } from '../lib';
 import { DatabaseSpec } from './bench-database';
+import { SqliteCheckpointer } from '../sample-app/sqlite-checkpointer';
 import { BenchModule } from './bench.module';
 import { BenchUsers } from './bench-users';
 import { serveCommands } from './ipc';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   app.getHttpServer().on('request', () => counter.request());
   const dataSource = app.get<DataSource>(getDataSourceToken());
+  const checkpointer = database.type === 'better-sqlite3' && database.checkpointWorker ? SqliteCheckpointer.for(dataSource) : null;
   const options = app.get<ResolvedTokenAuthOptions>(TOKEN_AUTH_OPTIONS, { strict: false });
   const auth = app.get(TokenAuthService, { strict: false });
   const users = app.get(BenchUsers).all();
@@ -67,11 +69,12 @@ async function main(): Promise<void> {
       profileStart: () => profiler?.start(),
       profileStop: (name: string) => profiler?.stop(name),
       close: async () => {
+        await checkpointer?.stop();
         await app.close();
         setImmediate(() => process.exit(0));
       },
     },
-    { port: (app.getHttpServer().address() as AddressInfo).port, settings: await settingsOf(dataSource) } satisfies ServerReady,
+    { port: (app.getHttpServer().address() as AddressInfo).port, settings: await settingsOf(dataSource, checkpointer !== null) } satisfies ServerReady,
   );
 }
 
@@ -93,7 +96,7 @@ async function quiet(counter: QueryCounter): Promise<void> {
   }
 }
 
-async function settingsOf(dataSource: DataSource): Promise<string> {
+async function settingsOf(dataSource: DataSource, checkpointing: boolean): Promise<string> {
   if (dataSource.options.type === 'postgres') {
     const [row] = await dataSource.query("SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS s");
     return `PostgreSQL ${row.v}, synchronous_commit=${row.s}`;
@@ -101,7 +104,8 @@ async function settingsOf(dataSource: DataSource): Promise<string> {
   const [journal] = await dataSource.query('PRAGMA journal_mode');
   const [sync] = await dataSource.query('PRAGMA synchronous');
   const [checkpoint] = await dataSource.query('PRAGMA wal_autocheckpoint');
-  return `SQLite journal_mode=${journal.journal_mode}, synchronous=${['off', 'normal', 'full', 'extra'][sync.synchronous] ?? sync.synchronous}, wal_autocheckpoint=${checkpoint.wal_autocheckpoint}`;
+  const worker = checkpointing ? ', checkpoints on a worker thread every 500 ms' : '';
+  return `SQLite journal_mode=${journal.journal_mode}, synchronous=${['off', 'normal', 'full', 'extra'][sync.synchronous] ?? sync.synchronous}, wal_autocheckpoint=${checkpoint.wal_autocheckpoint}${worker}`;
 }
 
 main().catch((error) => {

@@ -5,6 +5,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { RedisThrottlerStorage, TokenAuthEvent, TokenAuthModule } from '../lib';
 import { ephemeralSecret, SampleConfig } from './config';
 import { databaseOptions } from './database';
+import { SqliteCheckpointer } from './sqlite-checkpointer';
+import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller';
 import { UsersModule } from './users/users.module';
 import { UsersService } from './users/users.service';
@@ -38,11 +40,15 @@ function introspectionCaller(key: string) {
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
-  constructor(@Optional() @Inject(REDIS_CLIENT) private readonly redis?: Redis) {}
+  constructor(
+    @Optional() @Inject(REDIS_CLIENT) private readonly redis?: Redis,
+    @Optional() @Inject(SqliteCheckpointer) private readonly checkpointer?: SqliteCheckpointer | null,
+  ) {}
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     // disconnect(), not quit(): nothing in flight is worth waiting for, and quit() can stall on a dead server.
     this.redis?.disconnect();
+    await this.checkpointer?.stop();
   }
 
   static forConfig(config: SampleConfig): DynamicModule {
@@ -79,7 +85,10 @@ export class AppModule implements OnApplicationShutdown {
         }),
       ],
       controllers: [HealthController],
-      providers: redis ? [{ provide: REDIS_CLIENT, useValue: redis }] : [],
+      providers: [
+        ...(redis ? [{ provide: REDIS_CLIENT, useValue: redis }] : []),
+        { provide: SqliteCheckpointer, useFactory: (dataSource: DataSource) => SqliteCheckpointer.for(dataSource), inject: [DataSource] },
+      ],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { SQLITE_SAFETY_CHECKPOINT_PAGES } from './sqlite-checkpointer';
 
 /** TypeORM options for a DATABASE_URL (sqlite:<path>, sqlite::memory:, postgres://, mysql://). */
 export function databaseOptions(url: string): TypeOrmModuleOptions {
@@ -8,14 +9,14 @@ export function databaseOptions(url: string): TypeOrmModuleOptions {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    // WAL: readers never wait for the writer and commits do not fsync. Checkpoints do, blocking the event
-    // loop, so they run every 10,000 WAL pages (~40 MB) instead of 1,000 (the README explains).
+    // WAL: readers never wait for the writer and commits do not fsync. Checkpoints do, so they run on a
+    // worker thread (SqliteCheckpointer); a commit checkpoints by itself only past a far mark (the README explains).
     return {
       ...common,
       type: 'better-sqlite3',
       database: file,
       enableWAL: file !== ':memory:',
-      prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma('wal_autocheckpoint = 10000'),
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma(`wal_autocheckpoint = ${SQLITE_SAFETY_CHECKPOINT_PAGES}`),
     };
   }
   if (url.startsWith('postgres')) return { ...common, type: 'postgres', url };

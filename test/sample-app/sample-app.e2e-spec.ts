@@ -5,6 +5,11 @@ import { AppModule } from '../../sample-app/app.module';
 import { ConfigError, readConfig } from '../../sample-app/config';
 import { setupDocs } from '../../sample-app/docs';
 import { CapturingLogger } from '../support/test-app';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { SQLITE_SAFETY_CHECKPOINT_PAGES } from '../../sample-app/sqlite-checkpointer';
 
 const INTROSPECTION_KEY = 'resource-server-key-0123456789';
 
@@ -109,6 +114,36 @@ describe('the sample app', () => {
   ])('refuses to boot on %j, naming the variable', (env, name) => {
     expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(name);
+  });
+
+  it('checkpoints a file database on a worker thread, not in the commits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nta-checkpoint-'));
+    const file = join(dir, 'app.sqlite');
+    const config = readConfig({ AUTH_MODE: 'extend', DATABASE_URL: `sqlite:${file}`, TOKEN_SECRET: 'sample-app-test-secret-0123456789abcdef', LOGIN_LIMIT: '1000' });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const dataSource = app.get(DataSource);
+      // Far below the commit-time mark, so only the worker can move these pages into the database file.
+      expect((await dataSource.query('PRAGMA wal_autocheckpoint'))[0].wal_autocheckpoint).toBe(SQLITE_SAFETY_CHECKPOINT_PAGES);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const before = statSync(file).size;
+      const http = () => request(app.getHttpServer());
+      await http().post('/users').send({ username: 'walter', password: 'walter-password' });
+      for (let i = 0; i < 40; i++) {
+        expect((await http().post('/auth/login').send({ username: 'walter', password: 'walter-password', name: 'x'.repeat(90) })).status).toBe(200);
+      }
+      let after = statSync(file).size;
+      for (let waited = 0; after === before && waited < 5000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = statSync(file).size;
+      }
+      expect(after).toBeGreaterThan(before);
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with AUTH_COOKIE=1 carries the refresh token in an HttpOnly cookie (rotate)', async () => {
