@@ -22,16 +22,18 @@ export class RequestAuthenticator {
     return this.auth.settings.expiryHeader;
   }
 
-  /** The authenticated token, or `null` when the request carries no credentials; throws on a bad token. */
-  async authenticate(request: Record<string | symbol, any>): Promise<AuthenticatedToken | null> {
+  /**
+   * The authenticated token; `null` when the request carries no credentials. A malformed header or
+   * token throws synchronously, before any promise exists, so refusing garbage stays cheap; any other
+   * refusal rejects the returned promise.
+   */
+  authenticate(request: Record<string | symbol, any>): Promise<AuthenticatedToken> | null {
     const settings = this.auth.settings;
     const credential = readAuthorization(request.headers?.authorization, settings.schemes);
     if (credential.kind === 'malformed') throw new InvalidTokenException('malformed', 'The Authorization header is malformed.');
     let token = credential.kind === 'token' ? credential.token : null;
     if (token === null && this.cookie && settings.mode === 'extend') token = this.cookie.read(request);
     if (token === null) return null;
-    const authenticated = await this.auth.authenticate(token);
-    request[TOKEN_AUTH_REQUEST_KEY] = authenticated;
-    return authenticated;
+    return this.auth.authenticateParsed(this.auth.parseAccessToken(token)).then((authenticated) => (request[TOKEN_AUTH_REQUEST_KEY] = authenticated));
   }
 }

@@ -14,6 +14,7 @@ import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { TokenAuthUserProvider, userIdOf } from './token-auth.users';
 import { SessionView, TokenDetails, detailsOf, sessionsOf } from './token-auth.views';
 import { TokenLookup } from './token-lookup';
+import { ParsedToken } from './token-format';
 import { Issued, SessionMeta, TokenIssuer } from './token-issuer';
 import { grantScopes } from './token-scopes';
 import { TokenCache } from './token-cache';
@@ -116,11 +117,24 @@ export class TokenAuthService implements OnModuleInit {
    * lookup, a constant-time digest check, the expiry rules and, when due, one throttled write.
    */
   async authenticate(token: string): Promise<AuthenticatedToken> {
+    return this.authenticateParsed(this.parseAccessToken(token));
+  }
+
+  /**
+   * The first, synchronous half of `authenticate`: length, alphabet, checksum and kind, without I/O.
+   * Throws `InvalidTokenException` (`malformed`); a guard calls it before creating any promise.
+   */
+  parseAccessToken(token: string): ParsedToken {
     const parsed = this.lookup.parse(token);
     if (!parsed) throw new InvalidTokenException('malformed', 'The token is malformed.');
     if (parsed.kind !== 'access') throw new InvalidTokenException('malformed', 'A refresh token cannot be used as a bearer token.');
+    return parsed;
+  }
+
+  /** The second half of `authenticate`, for a token `parseAccessToken` accepted. */
+  async authenticateParsed(parsed: ParsedToken): Promise<AuthenticatedToken> {
     const cached = this.cache?.get(parsed.keyId);
-    const record = await this.lookup.find(parsed, cached?.record);
+    const record = cached ? this.lookup.check(parsed, cached.record) : await this.lookup.find(parsed);
     if (!record) throw new InvalidTokenException('unknown', 'The token is not known.');
     const now = this.now();
     if (record.revokedAt !== null) throw new InvalidTokenException('revoked', 'The token has been revoked.');

@@ -24,7 +24,11 @@ export class TokenLookup {
    * `known` (a cached row) replaces the database lookup, never the secret check.
    */
   async find(parsed: ParsedToken, known?: TokenRecord): Promise<TokenRecord | null> {
-    const record = known ?? (await this.store.findByKeyId(parsed.keyId));
+    return this.check(parsed, known ?? (await this.store.findByKeyId(parsed.keyId)));
+  }
+
+  /** `record` when it is of the parsed kind and the secret matches its digest (a cached row needs no I/O). */
+  check(parsed: ParsedToken, record: TokenRecord | null): TokenRecord | null {
     return record && record.kind === parsed.kind && this.hasher.matches(record, parsed.keyId, parsed.secret) ? record : null;
   }
 }

@@ -31,24 +31,29 @@ export class TokenAuthGuard implements CanActivate {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous up to the database: missing or malformed credentials are refused without a promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const rules = this.rulesOf(context);
     if (rules.open) return true;
     const http = context.switchToHttp();
     const request = http.getRequest();
     // Already authenticated by an earlier TokenAuthGuard (a global one plus a route one): only check scopes.
-    let auth: AuthenticatedToken | undefined = request[TOKEN_AUTH_REQUEST_KEY];
-    if (!auth) {
-      // The guard is instantiated in the host's modules; the authenticator lives in TokenAuthModule.
-      this.authenticator ??= this.moduleRef.get(RequestAuthenticator, { strict: false });
-      const authenticated = await this.authenticator.authenticate(request);
-      if (!authenticated) throw new MissingTokenException();
-      auth = authenticated;
+    const earlier: AuthenticatedToken | undefined = request[TOKEN_AUTH_REQUEST_KEY];
+    if (earlier) return this.checkScopes(earlier, rules);
+    // The guard is instantiated in the host's modules; the authenticator lives in TokenAuthModule.
+    const authenticator = (this.authenticator ??= this.moduleRef.get(RequestAuthenticator, { strict: false }));
+    const pending = authenticator.authenticate(request);
+    if (!pending) throw new MissingTokenException();
+    return pending.then((auth) => {
       request.user = auth.user;
       // Tells the client when its token now expires (after any sliding), so it can plan a refresh.
-      const header = this.authenticator.expiryHeader;
+      const header = authenticator.expiryHeader;
       if (header && auth.expiresAt !== null) setResponseHeader(http.getResponse(), header, this.isoOf(auth.expiresAt));
-    }
+      return this.checkScopes(auth, rules);
+    });
+  }
+
+  private checkScopes(auth: AuthenticatedToken, rules: RouteRules): true {
     if (rules.scopes && missingScopes(auth.record.scopes, rules.scopes).length) throw new InsufficientScopeException(rules.scopes);
     return true;
   }
