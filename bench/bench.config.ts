@@ -38,8 +38,8 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
   return {
     quick,
     connections: positive(env, 'BENCH_CONNECTIONS', 32),
-    rounds: positive(env, 'BENCH_ROUNDS', quick ? 1 : 5),
-    duration: positive(env, 'BENCH_DURATION', quick ? 1 : 3),
+    rounds: positive(env, 'BENCH_ROUNDS', quick ? 1 : 9),
+    duration: positive(env, 'BENCH_DURATION', quick ? 1 : 2),
     warmup: positive(env, 'BENCH_WARMUP', quick ? 0.5 : 2),
     liveTokens: 1000,
     tableRows: quick ? 10_000 : 100_000,

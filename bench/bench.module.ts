@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { TokenAuthModule } from '../lib';
 import { DatabaseSpec, typeormOptionsOf } from './bench-database';
-import { BenchController } from './bench.controller';
+import { BenchController, NoopUserGuard } from './bench.controller';
 import { BenchUsers } from './bench-users';
 import { JwtKeyStrategy, JwtStringStrategy } from './jwt.strategies';
 import { QueryCounter } from './query-counter';
@@ -36,7 +36,7 @@ export class BenchModule {
         }),
       ],
       controllers: [BenchController],
-      providers: [BenchUsers, JwtStringStrategy, JwtKeyStrategy],
+      providers: [BenchUsers, JwtStringStrategy, JwtKeyStrategy, NoopUserGuard],
     };
   }
 }

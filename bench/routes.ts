@@ -48,6 +48,7 @@ export const MAIN_ROUTES: RouteSpec[] = [
   { key: 'extend/token-due', app: 'extend', label: 'GET /token extend, every token due a write', method: 'GET', path: '/token', pool: 'access', state: 'due' },
   { key: 'extend/forged', app: 'extend', label: 'GET /token forged (bad checksum, 401)', method: 'GET', path: '/token', pool: 'forged' },
   { key: 'extend-cached/open', app: 'extend-cached', label: 'GET /open (no guard)', method: 'GET', path: '/open', pool: 'access' },
+  { key: 'extend-cached/noop-guard', app: 'extend-cached', label: 'GET /noop-guard (sets a user, no check: any guard\'s floor)', method: 'GET', path: '/noop-guard', pool: 'access' },
   { key: 'extend-cached/token', app: 'extend-cached', label: 'GET /token extend, cache on, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
   ...baselines('rotate'),
   { key: 'rotate/token', app: 'rotate', label: 'GET /token rotate, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },

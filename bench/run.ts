@@ -91,12 +91,17 @@ async function startApp(name: string, spec: AppSpec, rows: number, config: Bench
   return { name, child, port: ready.port, database, settings: ready.settings, rows: pools.rows, seedSeconds };
 }
 
-/** A discarded warm-up round, then `rounds` rounds with every route interleaved in each. */
+/**
+ * A discarded warm-up round, then `rounds` rounds with every route interleaved in each. Each round
+ * starts one route further along, so no route always runs at the same distance from its baseline
+ * (this machine's throughput drifts by ±20% within a minute).
+ */
 async function measureRounds(routes: RouteSpec[], appOf: (route: RouteSpec) => App, load: BenchChild, config: BenchConfig): Promise<Summary[]> {
   for (const route of routes) await measure(appOf(route), route, load, config.warmup, null);
   const samples = new Map<string, Sample[]>(routes.map((route) => [route.key, []]));
   for (let round = 1; round <= config.rounds; round++) {
-    for (const route of routes) {
+    const shift = (round - 1) % routes.length;
+    for (const route of [...routes.slice(shift), ...routes.slice(0, shift)]) {
       const profile = config.cpuProfileDir ? `${route.key}-round${round}` : null;
       const sample = await measure(appOf(route), route, load, config.duration, profile);
       samples.get(route.key)!.push(sample);

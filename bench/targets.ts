@@ -10,10 +10,17 @@ export function checkTargets(main: Summary[], scale: { rows: number; summaries: 
     if (!route || !base) return;
     const value = pairedRatio(route.rpsByRound, base.rpsByRound);
     const more = extra?.(route);
-    targets.push({ goal, measured: `${value.toFixed(2)}×${more ? `, ${more.text}` : ''}`, met: value >= minimum && (more?.ok ?? true) });
+    targets.push({ goal, measured: `${value.toFixed(2)}×${more?.text ? `, ${more.text}` : ''}`, met: value >= minimum && (more?.ok ?? true) });
   };
 
-  ratio('extend GET ≥ 0.85× /open with the cache on', 'extend-cached/token', 'extend-cached/open', 0.85);
+  // The no-op guard is context, not a target: no guard can beat it.
+  const noop = get('extend-cached/noop-guard');
+  const cachedOpen = get('extend-cached/open');
+  const floor = noop && cachedOpen ? pairedRatio(noop.rpsByRound, cachedOpen.rpsByRound) : null;
+  ratio('extend GET ≥ 0.85× /open with the cache on', 'extend-cached/token', 'extend-cached/open', 0.85, () => ({
+    text: floor === null ? '' : `a no-op guard: ${floor.toFixed(2)}×`,
+    ok: true,
+  }));
   ratio('extend GET ≥ 0.6× /open without a cache', 'extend/token', 'extend/open', 0.6);
   ratio('rotate GET ≥ 0.6× /open without a cache', 'rotate/token', 'rotate/open', 0.6);
   ratio('extend GET ≥ 1.0× best-tuned JWT (KeyObject)', 'extend/token', 'extend/jwt-key', 1.0);
