@@ -9,6 +9,8 @@ export interface QueryCounts {
   /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT. */
   transactions: number;
   other: number;
+  /** Server CPU time (user + system, all threads) in µs; filled in by the server, not by the counter. */
+  cpuMicros: number;
 }
 
 const WRITE = /^(INSERT|UPDATE|DELETE|REPLACE)\b/i;
@@ -55,5 +57,5 @@ export class QueryCounter implements TypeOrmLogger {
 }
 
 function empty(): QueryCounts {
-  return { requests: 0, selects: 0, writes: 0, transactions: 0, other: 0 };
+  return { requests: 0, selects: 0, writes: 0, transactions: 0, other: 0, cpuMicros: 0 };
 }

@@ -14,6 +14,9 @@ export interface Summary {
   /** Per round, in round order, so ratios can pair windows measured side by side. */
   rpsByRound: number[];
   p50ByRound: number[];
+  /** Server CPU µs per request received, per round. */
+  cpuByRound: number[];
+  cpuPerRequest: number;
   rps: number;
   p50: number;
   p99: number;
@@ -38,6 +41,8 @@ export function summarize(route: RouteSpec, samples: Sample[]): Summary {
     rounds: samples.length,
     rpsByRound: samples.map((s) => s.rps),
     p50ByRound: samples.map((s) => s.p50),
+    cpuByRound: samples.map(cpuPerRequest),
+    cpuPerRequest: mid(cpuPerRequest),
     rps: mid((s) => s.rps),
     p50: mid((s) => s.p50),
     p99: mid((s) => s.p99),
@@ -66,6 +71,18 @@ function spread(s: Summary): string {
   return `±${((50 * (Math.max(...s.rpsByRound) - Math.min(...s.rpsByRound))) / s.rps).toFixed(0)}%`;
 }
 
+function cpuPerRequest(sample: Sample): number {
+  return sample.counts.requests ? sample.counts.cpuMicros / sample.counts.requests : 0;
+}
+
+/**
+ * Throughput ratio implied by server CPU per request (baseline CPU ÷ route CPU, per round), the
+ * steadier second opinion on a VM whose req/s drifts: >1 means cheaper than the baseline.
+ */
+export function cpuRatio(of: Summary, to: Summary): number {
+  return median(of.cpuByRound.map((value, round) => to.cpuByRound[round] / value));
+}
+
 /** The main table: throughput, latency, ratios to the same app's baselines, statements per window. */
 export function mainTable(summaries: Summary[]): string {
   const find = (key: string) => summaries.find((s) => s.route.key === key);
@@ -73,6 +90,7 @@ export function mainTable(summaries: Summary[]): string {
     const base = find(`${s.route.app}/${baseline}`);
     return base ? `${pairedRatio(s.rpsByRound, base.rpsByRound).toFixed(2)}×` : '—';
   };
+  const open = (s: Summary) => find(`${s.route.app}/open`);
   const rows = summaries.map((s) => [
     s.route.app,
     s.route.label,
@@ -80,6 +98,8 @@ export function mainTable(summaries: Summary[]): string {
     spread(s),
     ms(s.p50),
     ms(s.p99),
+    int(s.cpuPerRequest),
+    open(s) ? `${cpuRatio(s, open(s)!).toFixed(2)}×` : '—',
     ratio(s, 'open'),
     ratio(s, 'jwt-key'),
     ratio(s, 'jwt-string'),
@@ -88,7 +108,7 @@ export function mainTable(summaries: Summary[]): string {
     perRequest(s.transactions, s.received),
     statusText(s),
   ]);
-  return table(['app', 'route', 'req/s', 'spread', 'p50 ms', 'p99 ms', '× /open', '× jwt-key', '× jwt-str', 'SELECTs (/req)', 'writes (/req)', 'BEGIN/COMMIT (/req)', 'responses'], rows);
+  return table(['app', 'route', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU × /open', '× /open', '× jwt-key', '× jwt-str', 'SELECTs (/req)', 'writes (/req)', 'BEGIN/COMMIT (/req)', 'responses'], rows);
 }
 
 /** The scale run: latency of the extend read path as the table grows. */

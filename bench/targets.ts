@@ -1,4 +1,4 @@
-import { pairedRatio, sameRoute, Summary, Target } from './report';
+import { cpuRatio, pairedRatio, sameRoute, Summary, Target } from './report';
 
 /** The product issue's targets, checked against what was measured (never against assumptions). */
 export function checkTargets(main: Summary[], scale: { rows: number; summaries: Summary[] }[]): Target[] {
@@ -10,7 +10,8 @@ export function checkTargets(main: Summary[], scale: { rows: number; summaries: 
     if (!route || !base) return;
     const value = pairedRatio(route.rpsByRound, base.rpsByRound);
     const more = extra?.(route);
-    targets.push({ goal, measured: `${value.toFixed(2)}×${more?.text ? `, ${more.text}` : ''}`, met: value >= minimum && (more?.ok ?? true) });
+    const cpu = `by CPU/req ${cpuRatio(route, base).toFixed(2)}×`;
+    targets.push({ goal, measured: `${value.toFixed(2)}× (${cpu})${more?.text ? `, ${more.text}` : ''}`, met: value >= minimum && (more?.ok ?? true) });
   };
 
   // The no-op guard is context, not a target: no guard can beat it.
@@ -18,7 +19,7 @@ export function checkTargets(main: Summary[], scale: { rows: number; summaries: 
   const cachedOpen = get('extend-cached/open');
   const floor = noop && cachedOpen ? pairedRatio(noop.rpsByRound, cachedOpen.rpsByRound) : null;
   ratio('extend GET ≥ 0.85× /open with the cache on', 'extend-cached/token', 'extend-cached/open', 0.85, () => ({
-    text: floor === null ? '' : `a no-op guard: ${floor.toFixed(2)}×`,
+    text: floor === null ? '' : `a no-op guard: ${floor.toFixed(2)}× (by CPU/req ${cpuRatio(noop!, cachedOpen!).toFixed(2)}×)`,
     ok: true,
   }));
   ratio('extend GET ≥ 0.6× /open without a cache', 'extend/token', 'extend/open', 0.6);
