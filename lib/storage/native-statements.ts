@@ -60,15 +60,21 @@ export class NativeStatements {
       this.dataSource.logger.logQuery(sql, params);
       return this.statement(sql).run(...params).changes;
     };
-    // better-sqlite3 sends BEGIN and COMMIT itself; they are logged so the log shows the transaction.
-    this.dataSource.logger.logQuery('BEGIN');
     const connection = this.connection();
     let transaction = transactionByConnection.get(connection);
     if (!transaction) {
       transaction = connection.transaction((inner: () => unknown) => inner()) as (work: () => unknown) => unknown;
       transactionByConnection.set(connection, transaction);
     }
-    const result = transaction(() => work(step)) as T;
+    // better-sqlite3 sends BEGIN and COMMIT itself; they are logged so the log shows the transaction.
+    this.dataSource.logger.logQuery('BEGIN');
+    let result: T;
+    try {
+      result = transaction(() => work(step)) as T;
+    } catch (error) {
+      this.dataSource.logger.logQuery('ROLLBACK');
+      throw error;
+    }
     this.dataSource.logger.logQuery('COMMIT');
     return result;
   }
