@@ -8,8 +8,6 @@ export const TOKEN_AUTH_THROTTLER_STORAGE = Symbol('TOKEN_AUTH_THROTTLER_STORAGE
 export const TOKEN_AUTH_STRATEGY = 'nest-token-auth';
 /** Request property holding the authenticated token (`AuthenticatedToken`). */
 export const TOKEN_AUTH_REQUEST_KEY = Symbol.for('nest-token-auth.token');
-/** Request property carrying the app's own strategy instance from the guard to Passport. */
-export const TOKEN_AUTH_STRATEGY_KEY = Symbol.for('nest-token-auth.strategy');
 /** Injection token of the cookie transport (`null` when the cookie option is off). */
 export const TOKEN_AUTH_COOKIE = Symbol('TOKEN_AUTH_COOKIE');
 /** Request property where the refresh rate limiter leaves the row it looked up (`{ token, record }`). */

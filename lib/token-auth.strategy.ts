@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
 import { RequestAuthenticator } from './request-authenticator';
-import { TOKEN_AUTH_STRATEGY, TOKEN_AUTH_STRATEGY_KEY } from './token-auth.constants';
+import { TOKEN_AUTH_STRATEGY } from './token-auth.constants';
 
 /**
  * The Passport strategy, registered as `'nest-token-auth'` (`TOKEN_AUTH_STRATEGY`), for hosts that
@@ -17,11 +17,11 @@ export class TokenAuthStrategy extends PassportStrategy(Strategy, TOKEN_AUTH_STR
 
   /**
    * Passport's entry point: the user, or `null` when the request carries no credentials. Passport
-   * keeps one strategy per name per process, so a request may name its own app's (`TOKEN_AUTH_STRATEGY_KEY`).
+   * keeps one strategy per name per process: with several Nest apps in one process, the last one
+   * started answers for all (`TokenAuthGuard` has no such limit).
    */
   async validate(request: Record<string | symbol, any>): Promise<unknown> {
-    const own: TokenAuthStrategy = request[TOKEN_AUTH_STRATEGY_KEY] ?? this;
-    const authenticated = await own.authenticator.authenticate(request);
+    const authenticated = await this.authenticator.authenticate(request);
     return authenticated && authenticated.user;
   }
 }

@@ -67,6 +67,8 @@ describe.each(selectedDatabases())('HTTP contract on %s', (database) => {
       expect(response.body).toMatchObject({ error: 'invalid_token', reason });
     });
 
+    // Passport keeps one strategy per name per process, the last app started: this test must run
+    // before any test of this block starts another app (the next one does).
     it('applies the same rules through the Passport strategy (AuthGuard(TOKEN_AUTH_STRATEGY))', async () => {
       const { token } = await t.login('alice');
       const ok = await t.http().get('/me/passport').set('Authorization', bearer(token));
