@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { SQLITE_SAFETY_CHECKPOINT_PAGES } from '../sample-app/sqlite-checkpointer';
+import { prepareForCheckpointer } from '../sample-app/sqlite-checkpointer';
 
 /** Where one bench app keeps its tokens; serialisable, so it can be handed to a server process. */
 export type DatabaseSpec =
@@ -14,7 +14,7 @@ export function typeormOptionsOf(spec: DatabaseSpec) {
   if (spec.type === 'postgres') return spec;
   const { checkpointWorker, ...options } = spec;
   if (!checkpointWorker) return options;
-  return { ...options, prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma(`wal_autocheckpoint = ${SQLITE_SAFETY_CHECKPOINT_PAGES}`) };
+  return { ...options, prepareDatabase: prepareForCheckpointer };
 }
 
 /** A database created for the bench alone, dropped by `drop()`. */

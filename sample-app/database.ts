@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { SQLITE_SAFETY_CHECKPOINT_PAGES } from './sqlite-checkpointer';
+import { prepareForCheckpointer } from './sqlite-checkpointer';
 
 /** TypeORM options for a DATABASE_URL (sqlite:<path>, sqlite::memory:, postgres://, mysql://). */
 export function databaseOptions(url: string): TypeOrmModuleOptions {
@@ -16,7 +16,7 @@ export function databaseOptions(url: string): TypeOrmModuleOptions {
       type: 'better-sqlite3',
       database: file,
       enableWAL: file !== ':memory:',
-      prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma(`wal_autocheckpoint = ${SQLITE_SAFETY_CHECKPOINT_PAGES}`),
+      prepareDatabase: prepareForCheckpointer,
     };
   }
   if (url.startsWith('postgres')) return { ...common, type: 'postgres', url };

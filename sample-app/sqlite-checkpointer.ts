@@ -20,6 +20,11 @@ parentPort.once('message', () => { clearInterval(timer); db.close(); parentPort.
 /** WAL pages after which a commit checkpoints by itself; only a safety net while the worker runs. */
 export const SQLITE_SAFETY_CHECKPOINT_PAGES = 20_000;
 
+/** TypeORM's `prepareDatabase` for a connection whose checkpoints the worker runs: only the far safety mark. */
+export function prepareForCheckpointer(db: { pragma(sql: string): unknown }): void {
+  db.pragma(`wal_autocheckpoint = ${SQLITE_SAFETY_CHECKPOINT_PAGES}`);
+}
+
 /**
  * Runs SQLite's WAL checkpoints on a worker thread with its own connection. better-sqlite3 runs every
  * statement on the event loop, and SQLite's automatic checkpoint (copy the log into the database and

@@ -30,9 +30,11 @@ export class TokenSql {
     const quote = (name: string) => dataSource.driver.escape(name);
     const table = metadata.tablePath.split('.').map(quote).join('.');
     this.columns = metadata.columns.map((column) => ({ name: column.databaseName, property: column.propertyName as keyof TokenRecord }));
-    let index = 0;
-    const p = () => (dialect === 'postgres' ? `$${++index}` : '?');
-    const fresh = () => ((index = 0), p);
+    // A fresh placeholder sequence per statement: `$1, $2, …` on PostgreSQL, `?` elsewhere.
+    const fresh = () => {
+      let index = 0;
+      return () => (dialect === 'postgres' ? `$${++index}` : '?');
+    };
 
     const select = this.columns.map((c) => `${quote(c.name)} AS ${quote(c.property)}`).join(', ');
     let next = fresh();
