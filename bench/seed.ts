@@ -129,6 +129,7 @@ function fillerRows(count: number, rotate: boolean): TokenRecord[] {
       absoluteExpiresAt: rotate ? createdAt + 90 * DAY : null,
       lastUsedAt: createdAt + 60_000,
       spentAt: null,
+      successorSeal: null,
       revokedAt: null,
       revokedReason: null,
       name: null,

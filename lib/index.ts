@@ -57,8 +57,15 @@ export type { CacheInvalidationChannel, RedisPubSubClient } from './token-cache'
 export { TokenPurgeService } from './token-purge.service';
 /** The purge rules without Nest (what the `nest-token-auth-purge` CLI runs), with their options and result. */
 export { TokenPurger, type PurgeOptions, type PurgeResult } from './storage/token.purger';
-/** A TypeORM migration that creates the token table, for hosts running with `synchronize: false`. */
-export { createTokenTableMigration, type TokenTableMigrationOptions } from './storage/token-table.migration';
+/** Every TypeORM migration of the token table, oldest first, for hosts running with `synchronize: false`. */
+export { tokenTableMigrations } from './storage/token-table.migration';
+/** The individual token-table migrations (0.1.0: create the table; 0.2.0: add the successor seal column). */
+export {
+  createTokenTableMigration,
+  createSuccessorSealMigration,
+  type TokenTableMigrationOptions,
+  type SuccessorSealMigrationOptions,
+} from './storage/token-table.migration';
 /** A time source; pass one as `clock` to control time in tests. */
 export type { Clock } from './clock';
 /** A server secret with its id, for `secrets`. */

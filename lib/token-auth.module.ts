@@ -34,6 +34,8 @@ import { TokenLookup } from './token-lookup';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenStandardsService } from './token-standards.service';
 import { TokenPurgeService } from './token-purge.service';
+import { LegacySuccessors } from './rotation/legacy-successors';
+import { SealSweeper } from './rotation/seal-sweeper';
 import { TABLE_NAME_PATTERN, tokenEntity } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 
@@ -85,13 +87,23 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
       inject: [getDataSourceToken(extras.dataSource), TokenCache],
     },
     {
+      provide: SealSweeper,
+      useFactory: (store: TokenStore, o: ResolvedTokenAuthOptions) => new SealSweeper(store, o.reuseGraceMs, o.clock),
+      inject: [TokenStore, TOKEN_AUTH_OPTIONS],
+    },
+    {
+      provide: LegacySuccessors,
+      useFactory: (o: ResolvedTokenAuthOptions, f: TokenFormat) => new LegacySuccessors(o.secrets, f),
+      inject: [TOKEN_AUTH_OPTIONS, TokenFormat],
+    },
+    {
       provide: TokenLookup,
       useFactory: (f: TokenFormat, h: TokenHasher, store: TokenStore) => new TokenLookup(f, h, store),
       inject: [TokenFormat, TokenHasher, TokenStore],
     },
     {
       provide: TokenPurgeService,
-      useFactory: (ds: DataSource, o: ResolvedTokenAuthOptions) => new TokenPurgeService(ds, extras.tableName, o.clock),
+      useFactory: (ds: DataSource, o: ResolvedTokenAuthOptions) => new TokenPurgeService(ds, extras.tableName, o.clock, o.reuseGraceMs / 1000),
       inject: [getDataSourceToken(extras.dataSource), TOKEN_AUTH_OPTIONS],
     },
     {

@@ -1,15 +1,9 @@
 import { createHmac, KeyObject, createSecretKey, timingSafeEqual } from 'node:crypto';
-import { EntropySource } from './token-format';
 
 /** A server secret used to key token digests; `id` is stored beside each digest so secrets can rotate. */
 export interface HashingSecret {
   id: string;
   secret: string | Buffer;
-}
-
-interface DerivedKeys {
-  digest: KeyObject;
-  successor: KeyObject;
 }
 
 /**
@@ -18,16 +12,13 @@ interface DerivedKeys {
  * The first secret signs new tokens; the others still verify tokens issued under them.
  */
 export class TokenHasher {
-  private readonly keys = new Map<string, DerivedKeys>();
+  private readonly keys = new Map<string, KeyObject>();
   readonly currentKeyId: string;
 
   constructor(secrets: HashingSecret[]) {
     for (const { id, secret } of secrets) {
       const raw = Buffer.isBuffer(secret) ? secret : Buffer.from(secret, 'utf8');
-      this.keys.set(id, {
-        digest: createSecretKey(hmac(raw, 'nest-token-auth/digest')),
-        successor: createSecretKey(hmac(raw, 'nest-token-auth/successor')),
-      });
+      this.keys.set(id, createSecretKey(hmac(raw, 'nest-token-auth/digest')));
     }
     this.currentKeyId = secrets[0].id;
   }
@@ -46,28 +37,11 @@ export class TokenHasher {
     const computed = mac(keys, keyId, secret);
     return expected.length === computed.length && timingSafeEqual(computed, expected);
   }
-
-  /**
-   * Deterministic entropy for a refresh token's successor: the same predecessor secret always
-   * yields the same successor tokens, so a replay inside the grace window can be answered with the
-   * identical pair without storing any plain token. Only the server key can compute it.
-   */
-  successorEntropy(hashKeyId: string, predecessorSecret: string, label: string): EntropySource | null {
-    const keys = this.keys.get(hashKeyId);
-    if (!keys) return null;
-    // HMAC in counter mode (NIST SP 800-108): block i depends only on i, so a longer request extends a
-    // shorter one. Several times cheaper than hkdfSync, which rebuilds a key object on every call.
-    return (length) => {
-      const blocks: Buffer[] = [];
-      for (let i = 0; i * 64 < length; i++) blocks.push(createHmac('sha512', keys.successor).update(`${label}.${predecessorSecret}.${i}`).digest());
-      return Buffer.concat(blocks).subarray(0, length);
-    };
-  }
 }
 
-function mac(keys: DerivedKeys, keyId: string, secret: string): Buffer {
+function mac(key: KeyObject, keyId: string, secret: string): Buffer {
   // One update of the joined text: the same bytes (and digest) as three, a third cheaper.
-  return createHmac('sha256', keys.digest).update(`${keyId}.${secret}`).digest();
+  return createHmac('sha256', key).update(`${keyId}.${secret}`).digest();
 }
 
 function hmac(key: Buffer, label: string): Buffer {

@@ -25,7 +25,7 @@ export interface Issued {
   refresh: IssuedToken | null;
 }
 
-/** Builds token rows: a login's first tokens, or a refresh token's deterministic successors. */
+/** Builds token rows: a login's first tokens, or a refresh token's successors. */
 export class TokenIssuer {
   constructor(
     private readonly format: TokenFormat,
@@ -55,26 +55,16 @@ export class TokenIssuer {
   }
 
   /**
-   * The successor pair of a refresh token. It is derived from the predecessor's secret with a
-   * server key, so the same predecessor always yields the same pair (grace-window replays).
+   * The successor pair of a refresh token: fresh random tokens in the predecessor's session. Nothing
+   * about them follows from the predecessor or the server secret; a retried refresh gets the same
+   * pair back from the predecessor's seal (see `successor-seal.ts`), not by recomputing it.
    */
-  successors(predecessor: TokenRecord, predecessorSecret: string, now: number): Issued | null {
-    const minted = this.successorTokens(predecessor, predecessorSecret);
-    if (!minted) return null;
+  successors(predecessor: TokenRecord, now: number): Issued {
     const family = { ...predecessor, parentId: predecessor.id };
     return this.result(
-      this.build('access', family, now, minted.access, randomUUID()),
-      this.build('refresh', family, now, minted.refresh, randomUUID()),
+      this.build('access', family, now, this.format.mint('access'), randomUUID()),
+      this.build('refresh', family, now, this.format.mint('refresh'), randomUUID()),
     );
-  }
-
-  /** Re-derives a refresh token's successor tokens: the same strings and key ids every time. */
-  successorTokens(predecessor: TokenRecord, predecessorSecret: string): { access: MintedToken; refresh: MintedToken } | null {
-    const entropy = (label: TokenKind) => this.hasher.successorEntropy(predecessor.hashKeyId, predecessorSecret, label);
-    const access = entropy('access');
-    const refresh = entropy('refresh');
-    if (!access || !refresh) return null;
-    return { access: this.format.mint('access', access), refresh: this.format.mint('refresh', refresh) };
   }
 
   private build(kind: TokenKind, family: FamilyFields, now: number, minted: MintedToken, id: string): Built {
@@ -93,6 +83,7 @@ export class TokenIssuer {
       absoluteExpiresAt: family.absoluteExpiresAt,
       lastUsedAt: null,
       spentAt: null,
+      successorSeal: null,
       revokedAt: null,
       revokedReason: null,
       name: family.name,

@@ -8,13 +8,17 @@ import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { LoginResult, resultOf } from './token-auth.service';
 import { TokenLookup } from './token-lookup';
 import { TokenIssuer } from './token-issuer';
+import { LegacySuccessors } from './rotation/legacy-successors';
+import { SealSweeper } from './rotation/seal-sweeper';
+import { openSuccessors, sealSuccessors, SuccessorPair } from './rotation/successor-seal';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 
 /**
- * Rotate mode's refresh: spends a refresh token atomically and hands out its successor pair.
+ * Rotate mode's refresh: spends a refresh token atomically and hands out a random successor pair.
  * A spent token replayed within `reuseGrace` by its immediate successor's parent gets the same pair
- * back; any other replay is reuse and revokes the whole family.
+ * back (opened from the seal only the predecessor token can open); any other replay of a spent
+ * token, here or at `/auth/revoke`, is reuse and revokes the whole family.
  */
 @Injectable()
 export class TokenRotationService {
@@ -25,6 +29,8 @@ export class TokenRotationService {
     private readonly policy: ExpiryPolicy,
     private readonly issuer: TokenIssuer,
     private readonly events: TokenAuthEvents,
+    private readonly sweeper: SealSweeper,
+    private readonly legacy: LegacySuccessors,
   ) {}
 
   /** `known` is the row the rate limiter already looked up for this token (saves a query; the secret is re-checked). */
@@ -36,9 +42,10 @@ export class TokenRotationService {
     const now = this.options.clock.now();
     if (record.spentAt === null) {
       this.assertUsable(record, now);
-      const issued = this.issuer.successors(record, parsed.secret, now);
-      if (!issued) throw new InvalidGrantException('unknown', 'The refresh token is not known.');
-      if (await this.store.rotate(record.id, now, issued.rows)) {
+      const issued = this.issuer.successors(record, now);
+      const seal = sealSuccessors(record, parsed.secret, { access: issued.access.token, refresh: (issued.refresh as { token: string }).token });
+      if (await this.store.rotate(record.id, now, seal, issued.rows)) {
+        this.sweeper.track(record.id, now);
         this.events.emit('rotated', record.userId, record.familyId);
         return resultOf(issued);
       }
@@ -57,6 +64,22 @@ export class TokenRotationService {
     return { key: createHash('sha256').update(record.familyId).digest('hex').slice(0, 32), record };
   }
 
+  /**
+   * The one rule for a spent refresh token presented anywhere outside its grace window: it is reuse,
+   * the whole family is revoked and the `reuse-detected` event says so (hosts log it from there).
+   * Returns the number of rows revoked.
+   */
+  async reuseDetected(record: TokenRecord, now: number): Promise<number> {
+    const count = await this.store.revokeFamily(record.familyId, now, 'reuse-detected');
+    this.events.emit('reuse-detected', record.userId, record.familyId, { reason: 'reuse-detected', count });
+    return count;
+  }
+
+  /** Whether a spent row is still inside its grace window at `now`. */
+  inGrace(record: TokenRecord, now: number): boolean {
+    return record.spentAt !== null && now - record.spentAt <= this.options.reuseGraceMs;
+  }
+
   private assertUsable(record: TokenRecord, now: number): void {
     if (record.revokedAt !== null) throw new InvalidGrantException('revoked', 'The refresh token has been revoked.');
     if (this.policy.isExpired(record, now)) {
@@ -68,31 +91,32 @@ export class TokenRotationService {
   /** A spent token came back: the same pair inside the grace window, otherwise family revocation. */
   private async replay(record: TokenRecord, secret: string, now: number): Promise<LoginResult> {
     if (record.revokedAt !== null) throw new InvalidGrantException('revoked', 'The refresh token has been revoked.');
-    const inGrace = record.spentAt !== null && now - record.spentAt <= this.options.reuseGraceMs;
-    if (inGrace) {
+    if (this.inGrace(record, now)) {
       const again = await this.sameSuccessors(record, secret, now);
       if (again) return again;
     }
-    const count = await this.store.revokeFamily(record.familyId, now, 'reuse-detected');
-    this.events.emit('reuse-detected', record.userId, record.familyId, { reason: 'reuse-detected', count });
+    await this.reuseDetected(record, now);
     throw new InvalidGrantException('reused', 'The refresh token was already used; its session has been revoked.');
   }
 
   /** The predecessor's successors, if the presented token is still the immediate predecessor. */
   private async sameSuccessors(record: TokenRecord, secret: string, now: number): Promise<LoginResult | null> {
-    const tokens = this.issuer.successorTokens(record, secret);
-    if (!tokens) return null;
-    const [access, refresh] = await Promise.all([
-      this.store.findByKeyId(tokens.access.keyId),
-      this.store.findByKeyId(tokens.refresh.keyId),
-    ]);
+    // Rows spent before 0.2.0 carry no seal; their pair is re-derived the old way (see LegacySuccessors).
+    const pair: SuccessorPair | null =
+      record.successorSeal !== null ? openSuccessors(record, secret, record.successorSeal) : this.legacy.pair(record.hashKeyId, secret);
+    const access = pair && this.lookup.parse(pair.access);
+    const refreshToken = pair && this.lookup.parse(pair.refresh);
+    if (!pair || !access || !refreshToken) return null;
+    const [accessRow, refresh] = await Promise.all([this.lookup.find(access), this.lookup.find(refreshToken)]);
     // Immediate predecessor: its successor refresh token is still unspent and live.
-    if (!access || !refresh || refresh.spentAt !== null || refresh.revokedAt !== null || this.policy.isExpired(refresh, now)) return null;
+    if (!accessRow || !refresh || refresh.parentId !== record.id || refresh.spentAt !== null || refresh.revokedAt !== null || this.policy.isExpired(refresh, now)) {
+      return null;
+    }
     return {
       sessionId: record.familyId,
-      token: tokens.access.token,
-      expiresAt: this.policy.effectiveExpiry(access),
-      refreshToken: tokens.refresh.token,
+      token: pair.access,
+      expiresAt: this.policy.effectiveExpiry(accessRow),
+      refreshToken: pair.refresh,
       refreshExpiresAt: this.policy.effectiveExpiry(refresh),
       scopes: refresh.scopes ? refresh.scopes.split(' ') : [],
     };

@@ -4,6 +4,7 @@ import { InjectTokenAuthOptions } from './token-auth.constants';
 import { TokenAuthEvents } from './token-auth.events.service';
 import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { TokenLookup } from './token-lookup';
+import { TokenRotationService } from './token-rotation.service';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 
@@ -21,13 +22,22 @@ export class TokenStandardsService {
     private readonly lookup: TokenLookup,
     private readonly policy: ExpiryPolicy,
     private readonly events: TokenAuthEvents,
+    private readonly rotation: TokenRotationService,
   ) {}
 
-  /** Revokes the session of any token this server issued; unknown or malformed tokens are ignored (RFC 7009 2.2). */
+  /**
+   * Revokes the session of any token this server issued; unknown or malformed tokens are ignored
+   * (RFC 7009 2.2). A spent refresh token past its grace window is reuse, as it is at `/auth/refresh`.
+   */
   async revoke(token: string): Promise<void> {
     const record = await this.issued(token);
     if (!record) return;
-    const count = await this.store.revokeFamily(record.familyId, this.options.clock.now(), 'revoked');
+    const now = this.options.clock.now();
+    if (record.spentAt !== null && record.revokedAt === null && !this.rotation.inGrace(record, now)) {
+      await this.rotation.reuseDetected(record, now);
+      return;
+    }
+    const count = await this.store.revokeFamily(record.familyId, now, 'revoked');
     if (count > 0) this.events.emit('revoked', record.userId, record.familyId, { reason: 'revoked', count });
   }
 

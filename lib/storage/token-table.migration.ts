@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
+import { MigrationInterface, QueryRunner, Table, TableColumn, TableColumnOptions, TableIndex } from 'typeorm';
 import { DEFAULT_TOKEN_TABLE, TABLE_NAME_PATTERN } from './token.entity';
 
 /** Options of `createTokenTableMigration()`. */
@@ -72,3 +72,40 @@ const COLUMNS: TableColumnOptions[] = [
   text('user_agent', 255, true),
   text('scopes', 512, true),
 ];
+
+/** Options of `createSuccessorSealMigration()`. */
+export type SuccessorSealMigrationOptions = TokenTableMigrationOptions;
+
+/** 2026-12-01: after `CREATED`, so TypeORM runs it after the table exists. */
+const SEAL_ADDED = 1796083200000;
+
+/**
+ * 0.2.0: adds the nullable `successor_seal` column (a rotation's sealed successor pair, kept for the
+ * grace window). Existing rows need no change: a NULL seal is what every unspent row holds.
+ */
+export function createSuccessorSealMigration(options: SuccessorSealMigrationOptions = {}): new () => MigrationInterface {
+  const table = options.tableName ?? DEFAULT_TOKEN_TABLE;
+  if (!TABLE_NAME_PATTERN.test(table)) throw new Error(`createSuccessorSealMigration: tableName must match ${TABLE_NAME_PATTERN} (got "${table}")`);
+  const name = options.name ?? `AddSuccessorSeal_${table}_${SEAL_ADDED}`;
+  if (!/\d{13}$/.test(name)) throw new Error(`createSuccessorSealMigration: name must end in a 13-digit timestamp (got "${name}")`);
+
+  return class AddSuccessorSeal implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.addColumn(table, new TableColumn(text('successor_seal', 255, true)));
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropColumn(table, 'successor_seal');
+    }
+  };
+}
+
+/**
+ * Every migration of the token table, oldest first: list these in your DataSource's `migrations`
+ * (`migrations: tokenTableMigrations()`); each release that changes the table adds one here.
+ */
+export function tokenTableMigrations(options: { tableName?: string } = {}): (new () => MigrationInterface)[] {
+  return [createTokenTableMigration(options), createSuccessorSealMigration(options)];
+}

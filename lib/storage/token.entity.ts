@@ -24,6 +24,11 @@ export interface TokenRecord {
   lastUsedAt: number | null;
   /** Refresh tokens: when it was exchanged for a successor. */
   spentAt: number | null;
+  /**
+   * Refresh tokens, for the grace window after they are spent: the successor pair, encrypted under a
+   * key only the predecessor token yields (`successor-seal.ts`); wiped once the window has passed.
+   */
+  successorSeal: string | null;
   revokedAt: number | null;
   revokedReason: string | null;
   name: string | null;
@@ -82,6 +87,7 @@ function buildSchema(table: string): EntitySchema<TokenRecord> {
       ip: text('ip', 45, true),
       userAgent: text('user_agent', 255, true),
       scopes: text('scopes', 512, true),
+      successorSeal: text('successor_seal', 255, true),
     },
     indices: [
       { name: `${table}_key_id_uq`, columns: ['keyId'], unique: true },

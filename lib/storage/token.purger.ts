@@ -10,15 +10,22 @@ export interface PurgeOptions {
   revokedOlderThan?: number;
   /** Rows per DELETE statement (1–10000). Default 1000. */
   batchSize?: number;
+  /**
+   * Seconds after a rotation its successor seal is wiped: set it to the module's `reuseGrace` (a
+   * smaller value turns a retried refresh into reuse). Default 3600, safe for any `reuseGrace`;
+   * running instances wipe their own seals when the window ends, this only catches the rest.
+   */
+  sealGrace?: number;
   /** Count what would be deleted, delete nothing. */
   dryRun?: boolean;
 }
 
-/** Rows deleted (or, on a dry run, that would be) per rule. */
+/** Rows deleted (or, on a dry run, that would be) per rule; `seals`: spent rows whose successor seal was wiped. */
 export interface PurgeResult {
   expired: number;
   revoked: number;
   spent: number;
+  seals: number;
 }
 
 const DAY = 24 * 3600;
@@ -28,7 +35,9 @@ const EXPIRED = '((t.expires_at IS NOT NULL AND t.expires_at <= :now) OR (t.abso
 const LIVE = liveCondition('f');
 
 /**
- * Deletes dead token rows in small batches. The three rules are disjoint, so each row counts once:
+ * Deletes dead token rows in small batches, then wipes stale successor seals (`seals`: one UPDATE;
+ * running instances wipe their own, so few are left). The three delete rules are disjoint, so each
+ * row counts once:
  *
  * - expired: an unspent row past its effective expiry (the earlier of `expires_at` and
  *   `absolute_expires_at`). It is refused anyway; nothing else looks it up.
@@ -62,17 +71,35 @@ export class TokenPurger {
     if (!Number.isFinite(now)) throw new RangeError(`purge: now must be epoch milliseconds (got ${now})`);
     if (!Number.isFinite(keep) || keep < 0) throw new RangeError(`purge: revokedOlderThan must be a non-negative number of seconds (got ${keep})`);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) throw new RangeError(`purge: batchSize must be an integer from 1 to 10000 (got ${batchSize})`);
+    const sealGrace = options.sealGrace ?? 3600;
+    if (!Number.isFinite(sealGrace) || sealGrace < 0) throw new RangeError(`purge: sealGrace must be a non-negative number of seconds (got ${sealGrace})`);
     const params = { now, revokedBefore: now - keep * 1000 };
-    const rules: Record<keyof PurgeResult, Rule> = {
+    const rules: Record<Exclude<keyof PurgeResult, 'seals'>, Rule> = {
       expired: (q) => q.where(`t.spent_at IS NULL AND ${EXPIRED}`, params),
       revoked: (q) => q.where(`t.revoked_at IS NOT NULL AND t.revoked_at <= :revokedBefore AND (t.spent_at IS NOT NULL OR NOT ${EXPIRED})`, params),
       spent: (q) => q.where(`t.spent_at IS NOT NULL AND t.revoked_at IS NULL AND NOT EXISTS ${this.liveInFamily(q)}`, params),
     };
-    const result: PurgeResult = { expired: 0, revoked: 0, spent: 0 };
-    for (const rule of Object.keys(rules) as (keyof PurgeResult)[]) {
+    const result: PurgeResult = { expired: 0, revoked: 0, spent: 0, seals: 0 };
+    for (const rule of Object.keys(rules) as (keyof typeof rules)[]) {
       result[rule] = options.dryRun ? await rules[rule](this.select()).getCount() : await this.deleteInBatches(rules[rule], batchSize);
     }
+    result.seals = await this.wipeSeals(now - sealGrace * 1000, options.dryRun === true);
     return result;
+  }
+
+  /** Wipes the successor seals of rows spent at or before `spentBefore` (rows that survived the delete rules). */
+  private async wipeSeals(spentBefore: number, dryRun: boolean): Promise<number> {
+    const stale = (q: SelectQueryBuilder<TokenRecord>) => q.where('t.successor_seal IS NOT NULL AND t.spent_at <= :spentBefore', { spentBefore });
+    if (dryRun) return stale(this.select()).getCount();
+    return this.dialect.serialize(async () => {
+      const done = await this.repository
+        .createQueryBuilder()
+        .update()
+        .set({ successorSeal: null })
+        .where('successor_seal IS NOT NULL AND spent_at <= :spentBefore', { spentBefore })
+        .execute();
+      return done.affected ?? 0;
+    });
   }
 
   /** Deletes at most `batchSize` rows per statement, so no statement holds locks for long. */

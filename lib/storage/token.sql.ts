@@ -14,12 +14,12 @@ export class TokenSql {
   readonly touch: string;
   /** [now, slideTo, id, now, slideTo]: records a use and slides the expiry; never revives, never shortens. */
   readonly slide: string;
-  /** [now, now, id]: spends a refresh token; matches only while it is unspent and not revoked. */
+  /** [now, now, seal, id]: spends a refresh token and seals its successors; matches only while it is unspent and not revoked. */
   readonly spend: string;
   /** `values(row)`: one row. */
   readonly insert: string;
   /**
-   * PostgreSQL only, [now, id, rowsJson]: `spend` and the successors' INSERT as one statement (one
+   * PostgreSQL only, [now, id, rowsJson, seal]: `spend` and the successors' INSERT as one statement (one
    * round trip, one implicit transaction). It inserts nothing unless the spend matched.
    */
   readonly rotate: string | null;
@@ -44,13 +44,13 @@ export class TokenSql {
     next = fresh();
     this.slide = `UPDATE ${table} SET last_used_at = ${next()}, expires_at = ${next()} WHERE id = ${next()} AND revoked_at IS NULL AND expires_at > ${next()} AND expires_at < ${next()}`;
     next = fresh();
-    this.spend = `UPDATE ${table} SET spent_at = ${next()}, last_used_at = ${next()} WHERE id = ${next()} AND spent_at IS NULL AND revoked_at IS NULL`;
+    this.spend = `UPDATE ${table} SET spent_at = ${next()}, last_used_at = ${next()}, successor_seal = ${next()} WHERE id = ${next()} AND spent_at IS NULL AND revoked_at IS NULL`;
     next = fresh();
     this.insert = `INSERT INTO ${table} (${this.columns.map((c) => quote(c.name)).join(', ')}) VALUES (${this.columns.map(() => next()).join(', ')})`;
     // The successors arrive as one JSON array of rows, typed by the table's own row type.
     this.rotate =
       dialect === 'postgres'
-        ? `WITH spent AS (UPDATE ${table} SET spent_at = $1, last_used_at = $1 WHERE id = $2 AND spent_at IS NULL AND revoked_at IS NULL RETURNING id) ` +
+        ? `WITH spent AS (UPDATE ${table} SET spent_at = $1, last_used_at = $1, successor_seal = $4 WHERE id = $2 AND spent_at IS NULL AND revoked_at IS NULL RETURNING id) ` +
           `INSERT INTO ${table} SELECT * FROM jsonb_populate_recordset(NULL::${table}, $3::jsonb) WHERE EXISTS (SELECT 1 FROM spent)`
         : null;
   }

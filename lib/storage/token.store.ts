@@ -76,14 +76,15 @@ export class TokenStore {
   }
 
   /**
-   * Spends a refresh token and inserts its successors in one transaction. Exactly one of any number
-   * of concurrent callers gets `true`: the spend only matches while `spent_at` is still NULL.
-   * PostgreSQL does both in one statement; SQLite in one synchronous transaction; MySQL in a transaction.
+   * Spends a refresh token, leaves its successors' `seal` on it and inserts the successors, in one
+   * transaction. Exactly one of any number of concurrent callers gets `true`: the spend only matches
+   * while `spent_at` is still NULL. PostgreSQL does it in one statement; SQLite in one synchronous
+   * transaction; MySQL in a transaction.
    */
-  rotate(predecessorId: string, now: number, successors: TokenRecord[]): Promise<boolean> {
-    const spend = [now, now, predecessorId];
+  rotate(predecessorId: string, now: number, seal: string, successors: TokenRecord[]): Promise<boolean> {
+    const spend = [now, now, seal, predecessorId];
     return this.run(async () => {
-      if (this.sql.rotate !== null) return (await this.native.changes(this.sql.rotate, [now, predecessorId, this.sql.json(successors)])) > 0;
+      if (this.sql.rotate !== null) return (await this.native.changes(this.sql.rotate, [now, predecessorId, this.sql.json(successors), seal])) > 0;
       if (this.dialect.name === 'sqlite') {
         return this.dialect.serialize(async () =>
           this.native.sqliteTransaction((step) => {
@@ -99,6 +100,15 @@ export class TokenStore {
         return true;
       });
     });
+  }
+
+  /** Wipes the successor seals of these spent rows, where they were spent at or before `spentBefore`. Returns rows changed. */
+  wipeSeals(ids: string[], spentBefore: number): Promise<number> {
+    return this.writeCount(() =>
+      this.update()
+        .set({ successorSeal: null })
+        .where('id IN (:...ids) AND spent_at <= :spentBefore AND successor_seal IS NOT NULL', { ids, spentBefore }),
+    );
   }
 
   /** Revokes every not-yet-revoked row of a family; with `userId`, only if the family is theirs. */

@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { CurrentUser, TokenAuthGuard, TokenAuthModule, TokenAuthUserProvider, tokenEntity } from '../../lib';
-import { createTokenTableMigration } from '../../lib';
+import { tokenTableMigrations } from '../../lib';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { bearer, TEST_SECRET } from '../support/test-app';
 
@@ -33,7 +33,7 @@ const connection = (database: TestDatabase) => (database.name === 'mariadb' ? { 
 async function boot(database: TestDatabase, tableName: string): Promise<INestApplication> {
   @Module({
     imports: [
-      TypeOrmModule.forRoot({ ...connection(database), entities: [tokenEntity(tableName)], synchronize: false, migrationsRun: true, migrations: [createTokenTableMigration({ tableName })] } as any),
+      TypeOrmModule.forRoot({ ...connection(database), entities: [tokenEntity(tableName)], synchronize: false, migrationsRun: true, migrations: tokenTableMigrations({ tableName }) } as any),
       TokenAuthModule.forRoot({ mode: 'rotate', users, secrets: TEST_SECRET, throttle: { login: false, refresh: false }, tableName }),
     ],
     controllers: [MeController],
@@ -80,8 +80,10 @@ describe.each(cases)('token table migration on %s (table %s)', (db, tableName) =
     expect(Number(n)).toBe(4);
   });
 
-  it('records itself by name and its down drops the table', async () => {
+  it('records each migration by name; undoing them removes the seal column, then the table', async () => {
     expect(await dataSource.showMigrations()).toBe(false);
+    await dataSource.undoLastMigration();
+    expect((await dataSource.createQueryRunner().getTable(tableName))?.findColumnByName('successor_seal')).toBeUndefined();
     await dataSource.undoLastMigration();
     expect(await dataSource.createQueryRunner().hasTable(tableName)).toBe(false);
   });

@@ -83,6 +83,28 @@ describe.each(selectedDatabases())('rotate mode on %s', (database) => {
     ]);
   });
 
+  it('treats a spent refresh token presented to /auth/revoke after the grace window as reuse, like /auth/refresh', async () => {
+    events.length = 0;
+    const login = await t.login('frank');
+    const second = (await refresh(login.refreshToken)).body;
+    t.clock.advance(GRACE + 1);
+    expect((await t.http().post('/auth/revoke').send({ token: login.refreshToken })).status).toBe(200);
+    expect((await refresh(second.refreshToken)).body).toMatchObject({ error: 'invalid_grant', reason: 'revoked' });
+    expect(events.map((e) => e.type)).toEqual(['issued', 'rotated', 'reuse-detected']);
+    expect(events[2]).toEqual(expect.objectContaining({ userId: String(login.user.id), reason: 'reuse-detected', count: expect.any(Number) }));
+    const reasons = await t.dataSource.query(`SELECT DISTINCT revoked_reason AS reason FROM auth_tokens WHERE family_id = '${events[2].sessionId}'`);
+    expect(reasons.map((r: { reason: string }) => r.reason)).toEqual(['reuse-detected']);
+  });
+
+  it('revokes the session as an ordinary revocation when a just-spent refresh token is revoked inside the grace window', async () => {
+    events.length = 0;
+    const login = await t.login('frank');
+    const second = (await refresh(login.refreshToken)).body;
+    expect((await t.http().post('/auth/revoke').send({ token: login.refreshToken })).status).toBe(200);
+    expect((await me(second.token)).body.reason).toBe('revoked');
+    expect(events.map((e) => e.type)).toEqual(['issued', 'rotated', 'revoked']);
+  });
+
   it('treats a token two generations back as reuse even inside the grace window', async () => {
     const login = await t.login('frank');
     const second = (await refresh(login.refreshToken)).body;
