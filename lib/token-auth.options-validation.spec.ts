@@ -2,7 +2,9 @@ import { resolveTokenAuthOptions, TokenAuthConfigError } from './token-auth.opti
 import { TokenAuthModuleOptions } from './token-auth.options';
 
 const users = { findById: () => null, verifyCredentials: () => null };
-const base: TokenAuthModuleOptions = { mode: 'extend', users, secrets: 's'.repeat(32) };
+const SECRET = 'Vq3h8Lr0zW5nKc1xT7bYf2Ms9Dg4Pj6A';
+const OTHER_SECRET = 'Hn5Qw2Zr8Kt1Lm7Xc4Vb0Ps3Jd9Fg6Ty';
+const base: TokenAuthModuleOptions = { mode: 'extend', users, secrets: SECRET };
 
 describe('resolveTokenAuthOptions', () => {
   it('applies the documented defaults per mode', () => {
@@ -18,7 +20,7 @@ describe('resolveTokenAuthOptions', () => {
       loginLimit: { limit: 10, window: 60 },
     });
     expect([...extend.schemes]).toEqual(['bearer', 'token']);
-    expect(extend.secrets).toEqual([{ id: 'k1', secret: 's'.repeat(32) }]);
+    expect(extend.secrets).toEqual([{ id: 'k1', secret: SECRET }]);
     const rotate = resolveTokenAuthOptions({ ...base, mode: 'rotate' });
     expect(rotate).toMatchObject({ accessTtlMs: 900_000, refreshTtlMs: 30 * 86400_000, maxLifetimeMs: 90 * 86400_000, reuseGraceMs: 10_000 });
   });
@@ -33,7 +35,9 @@ describe('resolveTokenAuthOptions', () => {
     [{ users: undefined }, 'users'],
     [{ secrets: 'short' }, 'secrets'],
     [{ secrets: [] }, 'secrets'],
-    [{ secrets: [{ id: 'a', secret: 's'.repeat(32) }, { id: 'a', secret: 't'.repeat(32) }] }, 'secrets'],
+    [{ secrets: [{ id: 'a', secret: SECRET }, { id: 'a', secret: OTHER_SECRET }] }, 'secrets'],
+    [{ secrets: 'a'.repeat(32) }, 'secrets'],
+    [{ secrets: [{ id: 'k2', secret: SECRET }, { id: 'k1', secret: 'password'.repeat(4) }] }, 'secrets'],
     [{ ttl: 0 }, 'ttl'],
     [{ ttl: -5 }, 'ttl'],
     [{ ttl: '10h' }, 'ttl'],
@@ -55,6 +59,12 @@ describe('resolveTokenAuthOptions', () => {
     const run = () => resolveTokenAuthOptions({ ...base, ...(override as object) } as TokenAuthModuleOptions);
     expect(run).toThrow(TokenAuthConfigError);
     expect(run).toThrow(`option "${option}"`);
+  });
+
+  it('refuses a weak secret (32 × "a" booted in 0.1) with the rule and a command that makes a good one', () => {
+    const run = () => resolveTokenAuthOptions({ ...base, secrets: 'a'.repeat(32) });
+    expect(run).toThrow(/at least 32 bytes carrying at least 128 bits/);
+    expect(run).toThrow(/randomBytes\(32\)\.toString\('base64url'\)/);
   });
 
   it('never echoes a secret in its error', () => {

@@ -1,12 +1,12 @@
 import { TOKEN_PREFIX_PATTERN } from './token-format';
 import { HashingSecret } from './token-hasher';
 import { systemClock } from './clock';
+import { isStrongSecret, SECRET_RULE } from './secret-strength';
 import { CacheInvalidationChannel } from './token-cache';
 import { CookieOptions, RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
-const MIN_SECRET_BYTES = 32;
 
 /** A module option with a bad value; the message names the option and what it accepts. */
 export class TokenAuthConfigError extends Error {
@@ -78,13 +78,13 @@ function textOf(option: string, value: unknown, pattern: RegExp): string {
 
 function secretsOf(value: unknown): HashingSecret[] {
   const list = typeof value === 'string' ? [{ id: 'k1', secret: value }] : value;
-  const accepts = `a string of at least ${MIN_SECRET_BYTES} bytes, or a non-empty array of { id, secret } with unique ids`;
+  const accepts = `a secret string, or a non-empty array of { id, secret } with unique ids, where every secret is ${SECRET_RULE}`;
   if (!Array.isArray(list) || list.length === 0) throw new TokenAuthConfigError('secrets', accepts, value);
   const ids = new Set<string>();
   for (const entry of list) {
     const okId = entry && typeof entry.id === 'string' && /^[A-Za-z0-9._-]{1,32}$/.test(entry.id) && !ids.has(entry.id);
-    const size = entry && (Buffer.isBuffer(entry.secret) ? entry.secret.length : typeof entry.secret === 'string' ? Buffer.byteLength(entry.secret) : 0);
-    if (!okId || size < MIN_SECRET_BYTES) throw new TokenAuthConfigError('secrets', accepts, entry && { id: entry.id, secret: '[hidden]' });
+    const strong = entry && (Buffer.isBuffer(entry.secret) || typeof entry.secret === 'string') && isStrongSecret(entry.secret);
+    if (!okId || !strong) throw new TokenAuthConfigError('secrets', accepts, entry && { id: entry.id, secret: '[hidden]' });
     ids.add(entry.id);
   }
   return list as HashingSecret[];

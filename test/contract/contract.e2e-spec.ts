@@ -90,7 +90,7 @@ describe.each(selectedDatabases())('HTTP contract on %s', (database) => {
     it('refuses an unknown token of the right shape as unknown', async () => {
       const { token } = await t.login('alice');
       // Same shape and valid checksum, never issued by this server: mint with another module instance's format.
-      const other = await createTestApp({ database: 'sqlite', mode, options: { secrets: 'a-completely-different-secret-of-32-bytes+' } });
+      const other = await createTestApp({ database: 'sqlite', mode, options: { secrets: 'Tz4Gm8Kq1Vh6Rb3Xn9Lw0Fs5Yc2Jp7Da+other' } });
       try {
         await other.register('alice');
         const foreign = await other.login('alice');

@@ -165,7 +165,7 @@ describe.each(selectedDatabases())('rotate mode on %s', (database) => {
   });
 
   it('refuses a well-formed refresh token this server never issued as unknown', async () => {
-    const other = await createTestApp({ database: 'sqlite', mode: 'rotate', options: { secrets: 'another-secret-another-secret-another-secret' } });
+    const other = await createTestApp({ database: 'sqlite', mode: 'rotate', options: { secrets: 'Wb6Yk1Rf9Nz3Qh7Tm0Xv5Lc8Gp2Js4Da-other' } });
     try {
       await other.register('frank');
       const foreign = await other.login('frank');

@@ -23,7 +23,7 @@ describe('the sample app', () => {
       const config = readConfig({
         AUTH_MODE: mode,
         DATABASE_URL: 'sqlite::memory:',
-        TOKEN_SECRET: 'sample-app-test-secret-0123456789abcdef',
+        TOKEN_SECRET: 'sample-app-test-secret-Xq7Rw2Mz9Kv4Tn1Bh8',
         REUSE_GRACE: '0',
         INTROSPECTION_KEY: INTROSPECTION_KEY,
       });
@@ -119,7 +119,7 @@ describe('the sample app', () => {
   it('checkpoints a file database on a worker thread, not in the commits', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nta-checkpoint-'));
     const file = join(dir, 'app.sqlite');
-    const config = readConfig({ AUTH_MODE: 'extend', DATABASE_URL: `sqlite:${file}`, TOKEN_SECRET: 'sample-app-test-secret-0123456789abcdef', LOGIN_LIMIT: '1000' });
+    const config = readConfig({ AUTH_MODE: 'extend', DATABASE_URL: `sqlite:${file}`, TOKEN_SECRET: 'sample-app-test-secret-Xq7Rw2Mz9Kv4Tn1Bh8', LOGIN_LIMIT: '1000' });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();
@@ -147,7 +147,7 @@ describe('the sample app', () => {
   });
 
   it('with AUTH_COOKIE=1 carries the refresh token in an HttpOnly cookie (rotate)', async () => {
-    const config = readConfig({ AUTH_MODE: 'rotate', DATABASE_URL: 'sqlite::memory:', TOKEN_SECRET: 'sample-app-test-secret-0123456789abcdef', AUTH_COOKIE: '1' });
+    const config = readConfig({ AUTH_MODE: 'rotate', DATABASE_URL: 'sqlite::memory:', TOKEN_SECRET: 'sample-app-test-secret-Xq7Rw2Mz9Kv4Tn1Bh8', AUTH_COOKIE: '1' });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();

@@ -10,7 +10,7 @@ import { createTestDatabase, DatabaseName, TestDatabase } from './databases';
 
 export const MODES = ['extend', 'rotate'] as const;
 export type Mode = (typeof MODES)[number];
-export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+export const TEST_SECRET = 'kR7vN2qX9mZ4tB8wL1cF6yH3pJ0sD5gA-test';
 export const PASSWORD = 'correct horse battery';
 
 /** A clock the test moves by hand, so expiry tests need no sleeps. */
