@@ -70,8 +70,24 @@ describe.each(selectedDatabases())('TokenPurgeService on %s', (database) => {
     expect(await rowsLeft(t, 'auth_tokens')).toEqual({ total: 40, spent: 10, revoked: 0 });
   });
 
+  it('wipes the successor seals of rotations older than sealGrace (the backstop for a stopped instance), and only those', async () => {
+    const seals = async () => Number((await t.dataSource.query('SELECT COUNT(*) AS n FROM auth_tokens WHERE successor_seal IS NOT NULL'))[0].n);
+    const login = await t.login('pia');
+    expect((await refresh(login.refreshToken!)).status).toBe(200);
+    const before = await seals();
+    expect(before).toBeGreaterThan(0);
+    expect(await purger.purge({ sealGrace: 30, dryRun: true })).toMatchObject({ seals: 0 });
+    expect((await purger.purge({ sealGrace: 30 })).seals).toBe(0);
+    expect(await seals()).toBe(before);
+    t.clock.advance(31);
+    expect(await purger.purge({ sealGrace: 30, dryRun: true })).toMatchObject({ seals: before });
+    expect((await purger.purge({ sealGrace: 30 })).seals).toBe(before);
+    expect(await seals()).toBe(0);
+  });
+
   it.each([
     [{ batchSize: 0 }, /batchSize must be an integer from 1 to 10000/],
+    [{ sealGrace: -1 }, /sealGrace must be a non-negative number of seconds/],
     [{ revokedOlderThan: -1 }, /revokedOlderThan must be a non-negative number of seconds/],
   ])('refuses %j with a message naming the option', async (options, message) => {
     await expect(purger.purge(options)).rejects.toThrow(message);
