@@ -74,3 +74,5 @@ export type { HashingSecret } from './token-hasher';
 export { InjectTokenAuthOptions, TOKEN_AUTH_OPTIONS, TOKEN_AUTH_STRATEGY } from './token-auth.constants';
 /** A Redis `ThrottlerStorage` for `throttle.storage`, shared by every instance (fails open by default). */
 export { RedisThrottlerStorage, type RedisScriptClient, type RedisThrottlerStorageOptions } from './storage/redis-throttler.storage';
+/** The module's login rate limit (`throttle.login`, per client IP) as a guard; get the module's instance with `ModuleRef.get(LoginThrottlerGuard, { strict: false })`. */
+export { LoginThrottlerGuard } from './guards/token-auth-throttler.guard';

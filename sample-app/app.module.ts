@@ -1,4 +1,5 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -54,12 +55,15 @@ export class AppModule implements OnApplicationShutdown {
   static forConfig(config: SampleConfig): DynamicModule {
     if (!config.tokenSecret) logger.warn('TOKEN_SECRET is not set: using a random secret, so tokens will not survive a restart.');
     const secret = config.tokenSecret ?? ephemeralSecret();
-    // With REDIS_URL, every instance counts against the same rate limits.
+    // With REDIS_URL, every instance counts against the same rate limits (ours and the token module's).
     const redis = config.redisUrl ? throttleRedis(config.redisUrl) : null;
+    const storage = redis ? new RedisThrottlerStorage(redis, { prefix: config.redisPrefix ?? undefined }) : undefined;
     return {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot(databaseOptions(config.databaseUrl)),
+        // The app's own limits (registration); the token module keeps its login and refresh limits apart.
+        ThrottlerModule.forRoot({ throttlers: [{ limit: config.registerLimit, ttl: config.registerWindow * 1000 }], storage }),
         UsersModule,
         TokenAuthModule.forRootAsync({
           isGlobal: true,
@@ -78,7 +82,7 @@ export class AppModule implements OnApplicationShutdown {
             throttle: {
               login: { limit: config.loginLimit, window: config.loginWindow },
               refresh: { limit: config.refreshLimit, window: config.refreshWindow },
-              storage: redis ? new RedisThrottlerStorage(redis, { prefix: config.redisPrefix ?? undefined }) : undefined,
+              storage,
             },
             onEvent: logEvent,
           }),

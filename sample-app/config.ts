@@ -15,6 +15,9 @@ export interface SampleConfig {
   refreshWindow: number;
   loginLimit: number;
   loginWindow: number;
+  /** Registrations per client IP per `registerWindow` seconds: bounds how fast anyone can probe for taken names. */
+  registerLimit: number;
+  registerWindow: number;
   tokenLimitPerUser: number | null;
   tokenSecret: string | null;
   redisUrl: string | null;
@@ -26,6 +29,8 @@ export interface SampleConfig {
   cookie: boolean;
   /** INTROSPECTION_KEY: enables POST /auth/introspect for callers sending `Authorization: Bearer <key>`. */
   introspectionKey: string | null;
+  /** DOCS=1: serve the OpenAPI UI at /docs and the document at /docs-json (off unless asked for). */
+  docs: boolean;
 }
 
 /** An environment variable with a bad value; the message names it. */
@@ -48,13 +53,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     refreshWindow: integer(env, 'REFRESH_WINDOW', 60, 1) as number,
     loginLimit: integer(env, 'LOGIN_LIMIT', 10, 1) as number,
     loginWindow: integer(env, 'LOGIN_WINDOW', 60, 1) as number,
+    registerLimit: integer(env, 'REGISTER_LIMIT', 10, 1) as number,
+    registerWindow: integer(env, 'REGISTER_WINDOW', 3600, 1) as number,
     tokenLimitPerUser: integer(env, 'TOKEN_LIMIT_PER_USER', undefined, 1) ?? null,
-    tokenSecret: secret(env.TOKEN_SECRET),
+    tokenSecret: secret(env.TOKEN_SECRET, env.NODE_ENV === 'production'),
     redisUrl: redisUrl(env.REDIS_URL),
     redisPrefix: redisPrefix(env.REDIS_PREFIX),
     trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 10) as number,
     cookie: flag(env, 'AUTH_COOKIE'),
     introspectionKey: introspectionKey(env.INTROSPECTION_KEY),
+    docs: flag(env, 'DOCS'),
   };
 }
 
@@ -80,8 +88,12 @@ function databaseUrl(raw: string | undefined): string {
   return url;
 }
 
-function secret(raw: string | undefined): string | null {
-  if (raw === undefined || raw === '') return null;
+function secret(raw: string | undefined, production: boolean): string | null {
+  if (raw === undefined || raw === '') {
+    // A random secret logs everyone out on each restart and differs between instances: fine on a laptop only.
+    if (production) throw new ConfigError('TOKEN_SECRET is required when NODE_ENV=production');
+    return null;
+  }
   if (Buffer.byteLength(raw) < 32) throw new ConfigError('TOKEN_SECRET must be at least 32 bytes');
   return raw;
 }

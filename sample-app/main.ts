@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
 import { ConfigError, readConfig } from './config';
-import { setupDocs } from './docs';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -18,9 +18,8 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config));
-  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
+  configureApp(app, config);
   app.enableShutdownHooks();
-  setupDocs(app);
   await app.listen(config.port, '127.0.0.1');
   new Logger('SampleApp').log(`listening on http://127.0.0.1:${config.port} (mode ${config.mode}, ${config.databaseUrl.split(':')[0]})`);
 }

@@ -1,15 +1,11 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { AuthenticatedToken, CurrentToken, CurrentUser, RequireScopes, TokenAuthGuard, TokenAuthService } from '../../lib';
+import { LoginLimitGuard } from './login-limit.guard';
+import { readCurrentPassword, readNewPassword } from './password';
+import { RegistrationThrottlerGuard } from './registration-throttler.guard';
 import { User } from './user.entity';
+import { readUsername } from './username';
 import { UsersService } from './users.service';
-
-function credential(body: unknown, field: string, min: number, max: number): string {
-  const value = (body as Record<string, unknown> | null)?.[field];
-  if (typeof value !== 'string' || value.length < min || value.length > max) {
-    throw new BadRequestException({ error: 'invalid_request', field, message: `"${field}" must be a string of ${min} to ${max} characters.` });
-  }
-  return value;
-}
 
 @Controller()
 export class UsersController {
@@ -18,10 +14,11 @@ export class UsersController {
     private readonly auth: TokenAuthService,
   ) {}
 
-  /** Registers a user: `{ username, password }` → 201 `{ id, username }`. */
+  /** Registers a user: `{ username, password }` → 201 `{ id, username }` (the username as stored, normalised). */
   @Post('users')
+  @UseGuards(RegistrationThrottlerGuard)
   async register(@Body() body: unknown) {
-    const user = await this.users.register(credential(body, 'username', 1, 150), credential(body, 'password', 8, 200));
+    const user = await this.users.register(readUsername(body), readNewPassword(body, 'password'));
     return this.users.serialize(user);
   }
 
@@ -31,12 +28,22 @@ export class UsersController {
     return this.users.serialize(user);
   }
 
-  /** Changes the password (scope me:write) and logs out every other session. */
+  /**
+   * Changes the password: `{ currentPassword, password }` (scope me:write), then logs out every other
+   * session. A stolen token alone is not enough, and each attempt counts against the login limit.
+   */
   @Post('me/password')
   @HttpCode(204)
+  // Listed first, run second: the token is checked before an attempt is counted.
+  @UseGuards(LoginLimitGuard)
   @RequireScopes('me:write')
   async changePassword(@CurrentUser() user: User, @CurrentToken() token: AuthenticatedToken, @Body() body: unknown) {
-    await this.users.changePassword(user, credential(body, 'password', 8, 200));
+    const current = readCurrentPassword(body, 'currentPassword');
+    const password = readNewPassword(body, 'password');
+    if (!(await this.users.hasPassword(user, current))) {
+      throw new ForbiddenException({ error: 'invalid_current_password', message: 'The current password is wrong.' });
+    }
+    await this.users.changePassword(user, password);
     await this.auth.revokeAllForUser(String(user.id), 'password-change', token.record.familyId);
   }
 }

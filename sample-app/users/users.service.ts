@@ -1,9 +1,12 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as bcrypt from 'bcrypt';
-import { Repository } from 'typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
 import { TokenAuthUserProvider } from '../../lib';
+import { fitsBcrypt } from './password';
+import { isUniqueViolation } from './unique-violation';
 import { User } from './user.entity';
+import { canonicalUsername } from './username';
 
 const BCRYPT_ROUNDS = 10;
 // Compared against when the username does not exist, so both paths cost one bcrypt check.
@@ -14,9 +17,26 @@ const DUMMY_HASH = bcrypt.hashSync('not-a-real-password', BCRYPT_ROUNDS);
 export class UsersService implements TokenAuthUserProvider<User> {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
+  /** Registers a canonical username (see username.ts); 409 when it is taken. */
   async register(username: string, password: string): Promise<User> {
-    if (await this.users.findOne({ where: { username } })) throw new ConflictException(`username "${username}" is taken`);
-    return this.users.save(this.users.create({ username, passwordHash: await bcrypt.hash(password, BCRYPT_ROUNDS) }));
+    const passwordHash = await bcrypt.hash(password, BCRYPT_ROUNDS);
+    try {
+      // One INSERT and the unique index decide, so concurrent registrations of a name cannot both win.
+      const { identifiers } = await this.users.insert({ username, passwordHash });
+      return this.users.create({ id: identifiers[0].id, username, passwordHash });
+    } catch (error) {
+      // The answer does not repeat the name: it may hold anything the client sent.
+      if (isUniqueViolation(error)) throw new ConflictException({ error: 'username_taken', message: 'This username is taken.' });
+      // A QueryFailedError carries the statement's parameters, the password hash among them: keep them out of the log.
+      throw error instanceof QueryFailedError ? new Error(`registration failed: ${error.message}`) : error;
+    }
+  }
+
+  /** Whether `password` is the user's current password (read afresh: the token module may have cached the user). */
+  async hasPassword(user: User, password: string): Promise<boolean> {
+    const current = await this.users.findOne({ where: { id: user.id } });
+    const ok = await bcrypt.compare(password, current?.passwordHash ?? DUMMY_HASH);
+    return ok && current !== null && fitsBcrypt(password);
   }
 
   async changePassword(user: User, password: string): Promise<void> {
@@ -27,10 +47,16 @@ export class UsersService implements TokenAuthUserProvider<User> {
     return /^\d+$/.test(id) ? this.users.findOne({ where: { id: Number(id) } }) : Promise.resolve(null);
   }
 
+  /**
+   * The login check. The username is normalised as at registration, so "ａｌｉｃｅ" is alice and a name
+   * outside the rule finds no one; a password over bcrypt's 72 bytes never matches (it could not have
+   * been registered). bcrypt runs on every path, so the time taken does not tell which check failed.
+   */
   async verifyCredentials(username: string, password: string): Promise<User | null> {
-    const user = await this.users.findOne({ where: { username } });
+    const canonical = canonicalUsername(username);
+    const user = canonical === null ? null : await this.users.findOne({ where: { username: canonical } });
     const ok = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
-    return ok && user ? user : null;
+    return ok && user && fitsBcrypt(password) ? user : null;
   }
 
   getId(user: User): string {

@@ -1,9 +1,10 @@
 import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../../sample-app/app.module';
 import { ConfigError, readConfig } from '../../sample-app/config';
-import { setupDocs } from '../../sample-app/docs';
+import { configureApp } from '../../sample-app/app.setup';
 import { CapturingLogger } from '../support/test-app';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,10 +27,11 @@ describe('the sample app', () => {
         TOKEN_SECRET: 'sample-app-test-secret-Xq7Rw2Mz9Kv4Tn1Bh8',
         REUSE_GRACE: '0',
         INTROSPECTION_KEY: INTROSPECTION_KEY,
+        DOCS: '1',
       });
       const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
-      app = moduleRef.createNestApplication({ logger: logs });
-      setupDocs(app);
+      app = moduleRef.createNestApplication<NestExpressApplication>({ logger: logs });
+      configureApp(app as NestExpressApplication, config);
       await app.init();
     });
     afterAll(() => app.close());
@@ -40,7 +42,7 @@ describe('the sample app', () => {
       expect(created.status).toBe(201);
       expect(created.body).toEqual({ id: expect.any(Number), username: 'wendy' });
       expect((await http().post('/users').send({ username: 'wendy', password: 'wendy-password' })).status).toBe(409);
-      expect((await http().post('/users').send({ username: 'x', password: 'short' })).body).toMatchObject({ error: 'invalid_request', field: 'password' });
+      expect((await http().post('/users').send({ username: 'xavier', password: 'short' })).body).toMatchObject({ error: 'invalid_request', field: 'password' });
       const login = await http().post('/auth/login').send({ username: 'wendy', password: 'wendy-password' });
       expect(login.body.user).toEqual({ id: created.body.id, username: 'wendy' });
       expect((await http().get('/me').set('Authorization', `Bearer ${login.body.token}`)).body).toEqual({ id: created.body.id, username: 'wendy' });
@@ -61,7 +63,7 @@ describe('the sample app', () => {
       expect(full.scope).toBe('me:read me:write');
       const readOnly = (await http().post('/auth/login').send({ username: 'reader', password: 'reader-password', scope: 'me:read' })).body;
       expect(readOnly.scope).toBe('me:read');
-      const refused = await http().post('/me/password').set('Authorization', `Bearer ${readOnly.token}`).send({ password: 'another-password' });
+      const refused = await http().post('/me/password').set('Authorization', `Bearer ${readOnly.token}`).send({ currentPassword: 'reader-password', password: 'another-password' });
       expect(refused.status).toBe(403);
       expect(refused.headers['www-authenticate']).toContain('error="insufficient_scope"');
     });
@@ -78,7 +80,7 @@ describe('the sample app', () => {
       await http().post('/users').send({ username: 'xena', password: 'xena-password' });
       const keep = (await http().post('/auth/login').send({ username: 'xena', password: 'xena-password' })).body;
       const other = (await http().post('/auth/login').send({ username: 'xena', password: 'xena-password' })).body;
-      const changed = await http().post('/me/password').set('Authorization', `Bearer ${keep.token}`).send({ password: 'new-xena-password' });
+      const changed = await http().post('/me/password').set('Authorization', `Bearer ${keep.token}`).send({ currentPassword: 'xena-password', password: 'new-xena-password' });
       expect(changed.status).toBe(204);
       expect((await http().get('/me').set('Authorization', `Bearer ${other.token}`)).body.reason).toBe('revoked');
       expect((await http().get('/me').set('Authorization', `Bearer ${keep.token}`)).status).toBe(200);
@@ -111,6 +113,10 @@ describe('the sample app', () => {
     [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
     [{ AUTH_COOKIE: 'true' }, 'AUTH_COOKIE'],
     [{ INTROSPECTION_KEY: 'short' }, 'INTROSPECTION_KEY'],
+    [{ REGISTER_LIMIT: '0' }, 'REGISTER_LIMIT'],
+    [{ REGISTER_WINDOW: 'hour' }, 'REGISTER_WINDOW'],
+    [{ DOCS: 'yes' }, 'DOCS'],
+    [{ NODE_ENV: 'production' }, 'TOKEN_SECRET'],
   ])('refuses to boot on %j, naming the variable', (env, name) => {
     expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => readConfig(env as NodeJS.ProcessEnv)).toThrow(name);
