@@ -2,6 +2,7 @@ import { TOKEN_PREFIX_PATTERN } from './token-format';
 import { HashingSecret } from './token-hasher';
 import { systemClock } from './clock';
 import { CacheInvalidationChannel } from './token-cache';
+import { DEFAULT_IPV6_SUBNET } from './client-ip';
 import { CookieOptions, RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
 
 const HOUR = 3600;
@@ -49,6 +50,7 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions): ResolvedTo
     loginLimit: rateLimitOf('throttle.login', raw.throttle?.login, { limit: 10, window: 60 }),
     refreshLimit: rateLimitOf('throttle.refresh', raw.throttle?.refresh, { limit: 30, window: 60 }),
     throttlerStorage: storageOf(raw.throttle?.storage),
+    ipv6Subnet: ipv6SubnetOf(raw.throttle?.ipv6Subnet),
     expiryHeader: raw.expiryHeader === false ? false : textOf('expiryHeader', raw.expiryHeader ?? 'X-Token-Expiry', /^[A-Za-z0-9-]{1,64}$/),
     clock: clockOf(raw.clock),
     onEvent: callbackOf(raw.onEvent),
@@ -102,6 +104,14 @@ function rateLimitOf(option: string, value: unknown, fallback: RateLimit): RateL
   const limit = value as RateLimit;
   if (!limit || typeof limit !== 'object') throw new TokenAuthConfigError(option, '{ limit, window } or false', value);
   return { limit: count(`${option}.limit`, limit.limit), window: seconds(`${option}.window`, limit.window, false) / 1000 };
+}
+
+function ipv6SubnetOf(value: unknown): number {
+  if (value === undefined) return DEFAULT_IPV6_SUBNET;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 128) {
+    throw new TokenAuthConfigError('throttle.ipv6Subnet', 'an IPv6 prefix length, an integer from 1 to 128', value);
+  }
+  return value;
 }
 
 function storageOf(value: unknown) {

@@ -63,8 +63,11 @@ export interface TokenAuthModuleOptions {
   reuseGrace?: number;
   /** Most live sessions a user may hold; `null` = unlimited. Default `null`. */
   tokenLimitPerUser?: number | null;
-  /** Rate limits of the module's own routes; `false` disables one. Default login 10/60 s, refresh 30/60 s. */
-  throttle?: { login?: RateLimit | false; refresh?: RateLimit | false; storage?: ThrottlerStorage };
+  /**
+   * Rate limits of the module's own routes; `false` disables one. Default login 10/60 s, refresh 30/60 s.
+   * `ipv6Subnet`: IPv6 clients are counted per network of this many leading bits (1-128). Default 64.
+   */
+  throttle?: { login?: RateLimit | false; refresh?: RateLimit | false; storage?: ThrottlerStorage; ipv6Subnet?: number };
   /** Response header telling the client the token's current expiry; `false` to omit. Default `'X-Token-Expiry'`. */
   expiryHeader?: string | false;
   /** Time source (epoch ms). Default the system clock. */
@@ -99,6 +102,7 @@ export interface ResolvedTokenAuthOptions {
   loginLimit: RateLimit | false;
   refreshLimit: RateLimit | false;
   throttlerStorage?: ThrottlerStorage;
+  ipv6Subnet: number;
   expiryHeader: string | false;
   clock: Clock;
   onEvent?: (event: TokenAuthEvent) => void;
