@@ -33,10 +33,15 @@ export class CookieTransport {
   read(request: { method?: string; headers?: Record<string, unknown> }): string | null {
     const value = this.peek(request);
     if (!value) return null;
+    this.requireCsrfProof(request);
+    return value;
+  }
+
+  /** Refuses an unsafe request without the CSRF header (a cross-site form cannot send one). */
+  requireCsrfProof(request: { method?: string; headers?: Record<string, unknown> }): void {
     if (!SAFE_METHODS.has((request.method ?? 'GET').toUpperCase()) && request.headers?.[this.settings.csrfHeader.toLowerCase()] === undefined) {
       throw new CsrfCheckFailedException(this.settings.csrfHeader);
     }
-    return value;
   }
 
   /** The cookie's value without any check (for keying rate limits only), or `null`. */

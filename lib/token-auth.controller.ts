@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags, s
 import { CurrentToken } from './decorators/current-user.decorator';
 import { Public } from './decorators/public.decorator';
 import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-throttler.guard';
+import { CookieCsrfGuard } from './guards/cookie-csrf.guard';
 import { TokenAuthGuard } from './guards/token-auth.guard';
 import { ForMode, TokenAuthModeGuard } from './guards/token-auth-mode.guard';
 import { setResponseHeader } from './http-compat';
@@ -44,7 +45,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
-    @UseGuards(LoginThrottlerGuard)
+    @UseGuards(CookieCsrfGuard, LoginThrottlerGuard)
     async login(@Body() body: unknown, @Req() request: any, @Res({ passthrough: true }) response: unknown) {
       const { username, password, name, scope } = readLoginBody(body);
       const user = await this.auth.verifyCredentials(username, password);
@@ -66,7 +67,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
     @ForMode('rotate')
-    @UseGuards(TokenAuthModeGuard, RefreshThrottlerGuard)
+    @UseGuards(TokenAuthModeGuard, CookieCsrfGuard, RefreshThrottlerGuard)
     async refresh(@Body() body: unknown, @Req() request: any, @Res({ passthrough: true }) response: unknown) {
       const fromCookie = this.cookie && !(body && typeof body === 'object' && 'refreshToken' in body) ? this.cookie.read(request) : null;
       const { refreshToken } = fromCookie !== null ? { refreshToken: fromCookie } : readRefreshBody(body);

@@ -64,7 +64,7 @@ export class RefreshThrottlerGuard extends TokenAuthThrottlerGuard {
   }
 
   protected override async getTracker(request: Record<string | symbol, any>): Promise<string> {
-    // Cookie-carried refresh tokens are keyed by family too (the CSRF check comes later, in the route).
+    // Cookie-carried refresh tokens are keyed by family too (CookieCsrfGuard has already checked the CSRF header).
     const token = request.body?.refreshToken ?? this.cookie?.peek(request);
     const family = await this.rotation.throttleKey(token);
     // The controller reuses this row instead of looking the token up a second time.
