@@ -150,7 +150,8 @@ function cookieOf(value: unknown, rotate: boolean): ResolvedTokenAuthOptions['co
   if (sameSite !== 'Strict' && sameSite !== 'Lax') throw new TokenAuthConfigError('cookie.sameSite', "'Strict' or 'Lax'", sameSite);
   if (cookie.secure !== undefined && typeof cookie.secure !== 'boolean') throw new TokenAuthConfigError('cookie.secure', 'a boolean', cookie.secure);
   return {
-    name: textOf('cookie.name', cookie.name ?? (rotate ? 'nta_refresh' : 'nta_token'), /^[A-Za-z0-9_-]{1,64}$/),
+    name: cookie.name === undefined ? null : textOf('cookie.name', cookie.name, /^[A-Za-z0-9_-]{1,64}$/),
+    carries: rotate ? 'refresh' : 'token',
     path: cookie.path === undefined ? null : textOf('cookie.path', cookie.path, /^\/[A-Za-z0-9/_-]*$/),
     secure: cookie.secure ?? true,
     sameSite,

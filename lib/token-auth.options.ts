@@ -17,7 +17,10 @@ export interface RateLimit {
 
 /** The HttpOnly cookie transport (off unless given). */
 export interface CookieOptions {
-  /** Cookie name. Default `nta_refresh` (rotate) / `nta_token` (extend). */
+  /**
+   * Cookie name. Default `__Secure-nta_refresh` (rotate; `__Host-` when the path is `/`) / `__Host-nta_token`
+   * (extend); without the prefix when `secure` is `false`. A `__Host-` / `__Secure-` name must fit its prefix's rules.
+   */
   name?: string;
   /** Cookie path. Default the auth route prefix (rotate: only auth routes see the refresh token) / `/` (extend). */
   path?: string;
@@ -30,7 +33,10 @@ export interface CookieOptions {
 }
 
 export interface ResolvedCookieOptions {
-  name: string;
+  /** `null`: the default, whose prefix the transport picks from the final path. */
+  name: string | null;
+  /** What the cookie holds: the token (extend) or the refresh token (rotate). */
+  carries: 'token' | 'refresh';
   path: string | null;
   secure: boolean;
   sameSite: 'Strict' | 'Lax';

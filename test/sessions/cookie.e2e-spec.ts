@@ -18,7 +18,7 @@ describe.each(selectedDatabases())('HttpOnly cookie transport on %s', (database)
       expect(login.body.refreshToken).toBeUndefined();
       expect(login.body.refreshExpiry).toEqual(expect.any(String));
       const setCookie = cookieOf(login);
-      expect(setCookie).toMatch(/^nta_refresh=ntk_rt_[0-9A-Za-z]{50}; Max-Age=2592000; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/);
+      expect(setCookie).toMatch(/^__Secure-nta_refresh=ntk_rt_[0-9A-Za-z]{50}; Max-Age=2592000; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/);
       const cookie = setCookie.split(';')[0];
 
       const withoutHeader = await t.http().post('/auth/refresh').set('Cookie', cookie);
@@ -33,7 +33,7 @@ describe.each(selectedDatabases())('HttpOnly cookie transport on %s', (database)
       expect(next).not.toBe(cookie);
 
       const logout = await t.http().post('/auth/logout').set('Authorization', `Bearer ${refreshed.body.token}`);
-      expect(cookieOf(logout)).toContain('nta_refresh=; Max-Age=0; Path=/auth');
+      expect(cookieOf(logout)).toContain('__Secure-nta_refresh=; Max-Age=0; Path=/auth');
       expect((await t.http().post('/auth/refresh').set('Cookie', next).set('X-Requested-With', 'fetch')).body.reason).toBe('revoked');
     });
 
