@@ -67,6 +67,10 @@ describe.each(selectedDatabases())('cookie names against cookie tossing on %s', 
       const planted = await login();
       const logout = await t.http().post('/auth/logout').set(...CSRF).set('Cookie', `${planted}; ${victim}`);
       expect(logout.status).toBe(400);
+      // The Passport strategy applies the same rule.
+      const passport = await t.http().get('/me/passport').set('Cookie', `${planted}; ${victim}`);
+      expect(passport.status).toBe(400);
+      expect(passport.body.reason).toBe('duplicate_cookie');
       expect((await t.http().get('/me').set('Cookie', victim)).status).toBe(200);
       expect((await t.http().get('/me').set('Cookie', planted)).status).toBe(200);
     } finally {
