@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags, s
 import { CurrentToken } from './decorators/current-user.decorator';
 import { Public } from './decorators/public.decorator';
 import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-throttler.guard';
+import { CookieCsrfGuard } from './guards/cookie-csrf.guard';
 import { TokenAuthGuard } from './guards/token-auth.guard';
 import { ForMode, TokenAuthModeGuard } from './guards/token-auth-mode.guard';
 import { setResponseHeader } from './http-compat';
@@ -39,12 +40,12 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @ApiBody({ schema: schemas.login })
     @ApiResponse({ status: 200, schema: schemas.tokens })
     @ApiResponse({ status: 401, description: 'Invalid credentials', schema: schemas.error })
-    @ApiResponse({ status: 403, description: 'Token limit reached', schema: schemas.error })
+    @ApiResponse({ status: 403, description: 'Token limit reached; with cookies on, also csrf_check_failed (no CSRF header)', schema: schemas.error })
     @ApiResponse({ status: 429, description: 'Too many logins' })
     @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
-    @UseGuards(LoginThrottlerGuard)
+    @UseGuards(CookieCsrfGuard, LoginThrottlerGuard)
     async login(@Body() body: unknown, @Req() request: any, @Res({ passthrough: true }) response: unknown) {
       const { username, password, name, scope } = readLoginBody(body);
       const user = await this.auth.verifyCredentials(username, password);
@@ -60,13 +61,14 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @ApiOperation({ summary: 'Rotate mode: exchange a refresh token for a new pair' })
     @ApiBody({ schema: schemas.refresh })
     @ApiResponse({ status: 200, schema: schemas.tokens })
-    @ApiResponse({ status: 400, description: 'invalid_grant', schema: schemas.error })
+    @ApiResponse({ status: 400, description: 'invalid_grant; invalid_request (duplicate_cookie) when the cookie came twice', schema: schemas.error })
+    @ApiResponse({ status: 403, description: 'With cookies on: csrf_check_failed (no CSRF header)', schema: schemas.error })
     @ApiResponse({ status: 429, description: 'Too many refreshes' })
     @Public()
     @HttpCode(200)
     @Header('Cache-Control', 'no-store')
     @ForMode('rotate')
-    @UseGuards(TokenAuthModeGuard, RefreshThrottlerGuard)
+    @UseGuards(TokenAuthModeGuard, CookieCsrfGuard, RefreshThrottlerGuard)
     async refresh(@Body() body: unknown, @Req() request: any, @Res({ passthrough: true }) response: unknown) {
       const fromCookie = this.cookie && !(body && typeof body === 'object' && 'refreshToken' in body) ? this.cookie.read(request) : null;
       const { refreshToken } = fromCookie !== null ? { refreshToken: fromCookie } : readRefreshBody(body);

@@ -96,6 +96,17 @@ export class CsrfCheckFailedException extends TokenAuthException {
   }
 }
 
+/**
+ * 400 `invalid_request`: the module's cookie came more than once (another site of the domain may have
+ * planted one); neither is used. Carries the RFC 6750 challenge when the cookie holds an access token.
+ */
+export class DuplicateCookieException extends TokenAuthException {
+  constructor(name: string, challenge: boolean) {
+    const description = `The request carries the ${name} cookie more than once; neither is used.`;
+    super(HttpStatus.BAD_REQUEST, { error: 'invalid_request', reason: 'duplicate_cookie', message: description }, challenge ? { error: 'invalid_request', description } : null);
+  }
+}
+
 /** 404: an optional route the host has not enabled. */
 export class RouteNotEnabledException extends TokenAuthException {
   constructor(route: string, option: string) {

@@ -3,6 +3,7 @@ import { HashingSecret } from './token-hasher';
 import { systemClock } from './clock';
 import { isStrongSecret, SECRET_RULE } from './secret-strength';
 import { CacheInvalidationChannel } from './token-cache';
+import { DEFAULT_IPV6_SUBNET } from './client-ip';
 import { CookieOptions, RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
 
 const HOUR = 3600;
@@ -49,6 +50,7 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions): ResolvedTo
     loginLimit: rateLimitOf('throttle.login', raw.throttle?.login, { limit: 10, window: 60 }),
     refreshLimit: rateLimitOf('throttle.refresh', raw.throttle?.refresh, { limit: 30, window: 60 }),
     throttlerStorage: storageOf(raw.throttle?.storage),
+    ipv6Subnet: ipv6SubnetOf(raw.throttle?.ipv6Subnet),
     expiryHeader: raw.expiryHeader === false ? false : textOf('expiryHeader', raw.expiryHeader ?? 'X-Token-Expiry', /^[A-Za-z0-9-]{1,64}$/),
     clock: clockOf(raw.clock),
     onEvent: callbackOf(raw.onEvent),
@@ -104,6 +106,14 @@ function rateLimitOf(option: string, value: unknown, fallback: RateLimit): RateL
   return { limit: count(`${option}.limit`, limit.limit), window: seconds(`${option}.window`, limit.window, false) / 1000 };
 }
 
+function ipv6SubnetOf(value: unknown): number {
+  if (value === undefined) return DEFAULT_IPV6_SUBNET;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 128) {
+    throw new TokenAuthConfigError('throttle.ipv6Subnet', 'an IPv6 prefix length, an integer from 1 to 128', value);
+  }
+  return value;
+}
+
 function storageOf(value: unknown) {
   if (value === undefined) return undefined;
   if (!value || typeof (value as { increment?: unknown }).increment !== 'function') {
@@ -140,7 +150,8 @@ function cookieOf(value: unknown, rotate: boolean): ResolvedTokenAuthOptions['co
   if (sameSite !== 'Strict' && sameSite !== 'Lax') throw new TokenAuthConfigError('cookie.sameSite', "'Strict' or 'Lax'", sameSite);
   if (cookie.secure !== undefined && typeof cookie.secure !== 'boolean') throw new TokenAuthConfigError('cookie.secure', 'a boolean', cookie.secure);
   return {
-    name: textOf('cookie.name', cookie.name ?? (rotate ? 'nta_refresh' : 'nta_token'), /^[A-Za-z0-9_-]{1,64}$/),
+    name: cookie.name === undefined ? null : textOf('cookie.name', cookie.name, /^[A-Za-z0-9_-]{1,64}$/),
+    carries: rotate ? 'refresh' : 'token',
     path: cookie.path === undefined ? null : textOf('cookie.path', cookie.path, /^\/[A-Za-z0-9/_-]*$/),
     secure: cookie.secure ?? true,
     sameSite,

@@ -17,7 +17,10 @@ export interface RateLimit {
 
 /** The HttpOnly cookie transport (off unless given). */
 export interface CookieOptions {
-  /** Cookie name. Default `nta_refresh` (rotate) / `nta_token` (extend). */
+  /**
+   * Cookie name. Default `__Secure-nta_refresh` (rotate; `__Host-` when the path is `/`) / `__Host-nta_token`
+   * (extend); without the prefix when `secure` is `false`. A `__Host-` / `__Secure-` name must fit its prefix's rules.
+   */
   name?: string;
   /** Cookie path. Default the auth route prefix (rotate: only auth routes see the refresh token) / `/` (extend). */
   path?: string;
@@ -30,7 +33,10 @@ export interface CookieOptions {
 }
 
 export interface ResolvedCookieOptions {
-  name: string;
+  /** `null`: the default, whose prefix the transport picks from the final path. */
+  name: string | null;
+  /** What the cookie holds: the token (extend) or the refresh token (rotate). */
+  carries: 'token' | 'refresh';
   path: string | null;
   secure: boolean;
   sameSite: 'Strict' | 'Lax';
@@ -63,8 +69,11 @@ export interface TokenAuthModuleOptions {
   reuseGrace?: number;
   /** Most live sessions a user may hold; `null` = unlimited. Default `null`. */
   tokenLimitPerUser?: number | null;
-  /** Rate limits of the module's own routes; `false` disables one. Default login 10/60 s, refresh 30/60 s. */
-  throttle?: { login?: RateLimit | false; refresh?: RateLimit | false; storage?: ThrottlerStorage };
+  /**
+   * Rate limits of the module's own routes; `false` disables one. Default login 10/60 s, refresh 30/60 s.
+   * `ipv6Subnet`: IPv6 clients are counted per network of this many leading bits (1-128). Default 64.
+   */
+  throttle?: { login?: RateLimit | false; refresh?: RateLimit | false; storage?: ThrottlerStorage; ipv6Subnet?: number };
   /** Response header telling the client the token's current expiry; `false` to omit. Default `'X-Token-Expiry'`. */
   expiryHeader?: string | false;
   /** Time source (epoch ms). Default the system clock. */
@@ -99,6 +108,7 @@ export interface ResolvedTokenAuthOptions {
   loginLimit: RateLimit | false;
   refreshLimit: RateLimit | false;
   throttlerStorage?: ThrottlerStorage;
+  ipv6Subnet: number;
   expiryHeader: string | false;
   clock: Clock;
   onEvent?: (event: TokenAuthEvent) => void;

@@ -3,6 +3,7 @@ import { CookieTransport } from '../cookie-transport';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
+import { clientAddressKey } from '../client-ip';
 import { InjectTokenAuthOptions, InjectTokenAuthThrottlerStorage, REFRESH_LOOKUP_KEY, TOKEN_AUTH_COOKIE } from '../token-auth.constants';
 import { RateLimit, ResolvedTokenAuthOptions } from '../token-auth.options';
 import { RateLimitedException } from '../token-auth.exceptions';
@@ -13,9 +14,17 @@ import { TokenRotationService } from '../token-rotation.service';
  * one unnamed throttler, so a refusal carries the plain `Retry-After` header.
  */
 abstract class TokenAuthThrottlerGuard extends ThrottlerGuard {
-  protected constructor(private readonly limit: RateLimit | false, storage: ThrottlerStorage, reflector: Reflector) {
+  private readonly ipv6Subnet: number;
+
+  protected constructor(private readonly limit: RateLimit | false, options: ResolvedTokenAuthOptions, storage: ThrottlerStorage, reflector: Reflector) {
     // A disabled limit keeps a placeholder throttler (never consulted: shouldSkip) to avoid the empty-list warning.
     super({ throttlers: [limit ? { limit: limit.limit, ttl: limit.window * 1000 } : { limit: 1, ttl: 1000 }] }, storage, reflector);
+    this.ipv6Subnet = options.ipv6Subnet;
+  }
+
+  /** The client's address as counted: IPv6 by network (`throttle.ipv6Subnet`), IPv4 as is. */
+  protected clientKey(request: Record<string, any>): string {
+    return clientAddressKey(request.ip, this.ipv6Subnet);
   }
 
   protected override async shouldSkip(_context: ExecutionContext): Promise<boolean> {
@@ -33,11 +42,11 @@ abstract class TokenAuthThrottlerGuard extends ThrottlerGuard {
 @Injectable()
 export class LoginThrottlerGuard extends TokenAuthThrottlerGuard {
   constructor(@InjectTokenAuthOptions() options: ResolvedTokenAuthOptions, @InjectTokenAuthThrottlerStorage() storage: ThrottlerStorage, reflector: Reflector) {
-    super(options.loginLimit, storage, reflector);
+    super(options.loginLimit, options, storage, reflector);
   }
 
   protected override async getTracker(request: Record<string, any>): Promise<string> {
-    return `login:${request.ip}`;
+    return `login:${this.clientKey(request)}`;
   }
 }
 
@@ -51,15 +60,15 @@ export class RefreshThrottlerGuard extends TokenAuthThrottlerGuard {
     private readonly rotation: TokenRotationService,
     @Optional() @Inject(TOKEN_AUTH_COOKIE) private readonly cookie: CookieTransport | null,
   ) {
-    super(options.mode === 'rotate' ? options.refreshLimit : false, storage, reflector);
+    super(options.mode === 'rotate' ? options.refreshLimit : false, options, storage, reflector);
   }
 
   protected override async getTracker(request: Record<string | symbol, any>): Promise<string> {
-    // Cookie-carried refresh tokens are keyed by family too (the CSRF check comes later, in the route).
+    // Cookie-carried refresh tokens are keyed by family too (CookieCsrfGuard has already checked the CSRF header).
     const token = request.body?.refreshToken ?? this.cookie?.peek(request);
     const family = await this.rotation.throttleKey(token);
     // The controller reuses this row instead of looking the token up a second time.
     if (family) request[REFRESH_LOOKUP_KEY] = { token, record: family.record };
-    return family ? `refresh:family:${family.key}` : `refresh:ip:${createHash('sha256').update(String(request.ip)).digest('hex').slice(0, 16)}`;
+    return family ? `refresh:family:${family.key}` : `refresh:ip:${createHash('sha256').update(this.clientKey(request)).digest('hex').slice(0, 16)}`;
   }
 }

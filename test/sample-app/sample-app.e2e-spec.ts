@@ -160,10 +160,10 @@ describe('the sample app', () => {
     try {
       const http = () => request(app.getHttpServer());
       await http().post('/users').send({ username: 'cookie', password: 'cookie-password' });
-      const login = await http().post('/auth/login').send({ username: 'cookie', password: 'cookie-password' });
+      const login = await http().post('/auth/login').set('X-Requested-With', 'fetch').send({ username: 'cookie', password: 'cookie-password' });
       expect(login.body.refreshToken).toBeUndefined();
       const cookie = String(login.headers['set-cookie']).split(';')[0];
-      expect(cookie).toMatch(/^nta_refresh=ntk_rt_/);
+      expect(cookie).toMatch(/^__Secure-nta_refresh=ntk_rt_/);
       expect((await http().post('/auth/refresh').set('Cookie', cookie).set('X-Requested-With', 'fetch')).status).toBe(200);
     } finally {
       await app.close();

@@ -13,12 +13,12 @@ describe.each(selectedDatabases())('HttpOnly cookie transport on %s', (database)
     afterAll(() => t.close());
 
     it('sets the cookie on login, keeps the refresh token out of the body, refreshes from the cookie with the CSRF header', async () => {
-      const login = await t.http().post('/auth/login').send({ username: 'uma', password: PASSWORD });
+      const login = await t.http().post('/auth/login').set('X-Requested-With', 'fetch').send({ username: 'uma', password: PASSWORD });
       expect(login.status).toBe(200);
       expect(login.body.refreshToken).toBeUndefined();
       expect(login.body.refreshExpiry).toEqual(expect.any(String));
       const setCookie = cookieOf(login);
-      expect(setCookie).toMatch(/^nta_refresh=ntk_rt_[0-9A-Za-z]{50}; Max-Age=2592000; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/);
+      expect(setCookie).toMatch(/^__Secure-nta_refresh=ntk_rt_[0-9A-Za-z]{50}; Max-Age=2592000; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/);
       const cookie = setCookie.split(';')[0];
 
       const withoutHeader = await t.http().post('/auth/refresh').set('Cookie', cookie);
@@ -33,7 +33,7 @@ describe.each(selectedDatabases())('HttpOnly cookie transport on %s', (database)
       expect(next).not.toBe(cookie);
 
       const logout = await t.http().post('/auth/logout').set('Authorization', `Bearer ${refreshed.body.token}`);
-      expect(cookieOf(logout)).toContain('nta_refresh=; Max-Age=0; Path=/auth');
+      expect(cookieOf(logout)).toContain('__Secure-nta_refresh=; Max-Age=0; Path=/auth');
       expect((await t.http().post('/auth/refresh').set('Cookie', next).set('X-Requested-With', 'fetch')).body.reason).toBe('revoked');
     });
 
@@ -41,7 +41,7 @@ describe.each(selectedDatabases())('HttpOnly cookie transport on %s', (database)
       const limited = await createTestApp({ database, mode: 'rotate', options: { cookie: {}, throttle: { login: false, refresh: { limit: 2, window: 60 } } } });
       try {
         await limited.register('uma');
-        const login = async () => cookieOf(await limited.http().post('/auth/login').send({ username: 'uma', password: PASSWORD })).split(';')[0];
+        const login = async () => cookieOf(await limited.http().post('/auth/login').set('X-Requested-With', 'fetch').send({ username: 'uma', password: PASSWORD })).split(';')[0];
         const refresh = (cookie: string) => limited.http().post('/auth/refresh').set('Cookie', cookie).set('X-Requested-With', 'fetch');
         let first = await login();
         const second = await login();
@@ -54,10 +54,11 @@ describe.each(selectedDatabases())('HttpOnly cookie transport on %s', (database)
       }
     });
 
-    it('still accepts the refresh token in the body', async () => {
-      const login = await t.http().post('/auth/login').send({ username: 'uma', password: PASSWORD });
+    it('still accepts the refresh token in the body, with the CSRF header (the answer sets the cookie)', async () => {
+      const login = await t.http().post('/auth/login').set('X-Requested-With', 'fetch').send({ username: 'uma', password: PASSWORD });
       const refreshToken = cookieOf(login).split(';')[0].split('=')[1];
-      expect((await t.http().post('/auth/refresh').send({ refreshToken })).status).toBe(200);
+      expect((await t.http().post('/auth/refresh').send({ refreshToken })).body.error).toBe('csrf_check_failed');
+      expect((await t.http().post('/auth/refresh').set('X-Requested-With', 'fetch').send({ refreshToken })).status).toBe(200);
     });
   });
 
@@ -70,7 +71,7 @@ describe.each(selectedDatabases())('HttpOnly cookie transport on %s', (database)
     afterAll(() => t.close());
 
     it('authenticates reads from the cookie and demands the CSRF header on state changes', async () => {
-      const login = await t.http().post('/auth/login').send({ username: 'vic', password: PASSWORD });
+      const login = await t.http().post('/auth/login').set('X-Requested-With', 'fetch').send({ username: 'vic', password: PASSWORD });
       expect(login.body.token).toBeUndefined();
       const setCookie = cookieOf(login);
       expect(setCookie).toMatch(/^session=ntk_at_[0-9A-Za-z]{50}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/);
