@@ -31,6 +31,15 @@ abstract class TokenAuthThrottlerGuard extends ThrottlerGuard {
     return this.limit === false;
   }
 
+  /**
+   * The storage key is the tracker alone (throttler's default adds the controller and handler
+   * names), so every route guarded by one of these guards shares its bucket: a host's password
+   * check guarded by `LoginThrottlerGuard` counts against the same budget as `POST /auth/login`.
+   */
+  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return createHash('sha256').update(`nest-token-auth:${name}:${tracker}`).digest('hex');
+  }
+
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfter = Math.max(1, detail.timeToBlockExpire);
     this.setResponseHeader(context.switchToHttp().getResponse(), 'Retry-After', retryAfter);

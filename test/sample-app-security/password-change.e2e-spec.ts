@@ -31,7 +31,7 @@ describe.each(selectedDatabases())('sample app POST /me/password on %s', (kind) 
     expect(wrong.status).toBe(403);
     expect(wrong.body).toMatchObject({ error: 'invalid_current_password' });
     // Nothing changed: the old password still logs in, the attacker's does not, the token still works.
-    expect((await c.login('victim', 'attacker-password')).status).toBe(401);
+    expect((await from('203.0.113.20').login('victim', 'attacker-password')).status).toBe(401);
     expect((await from('203.0.113.2').login('victim', 'victim-password')).status).toBe(200);
     expect((await s.http().get('/me').set('Authorization', `Bearer ${token}`)).status).toBe(200);
   });
@@ -39,7 +39,8 @@ describe.each(selectedDatabases())('sample app POST /me/password on %s', (kind) 
   it('counts every attempt against the login limit per client IP: 429 with Retry-After, even for the right password', async () => {
     const c = from('203.0.113.3');
     await c.register('guessed', 'guessed-password').expect(201);
-    const { token } = (await c.login('guessed', 'guessed-password').expect(200)).body;
+    // The token was stolen from a session opened elsewhere; the thief guesses from its own address.
+    const { token } = (await from('203.0.113.30').login('guessed', 'guessed-password').expect(200)).body;
     for (let i = 0; i < LOGIN_LIMIT; i++) {
       expect((await c.change(token, { currentPassword: `guess-${i}-guess`, password: 'attacker-password' })).status).toBe(403);
     }
@@ -52,6 +53,17 @@ describe.each(selectedDatabases())('sample app POST /me/password on %s', (kind) 
     const owner = from('198.51.100.9');
     const own = (await owner.login('guessed', 'guessed-password').expect(200)).body;
     expect((await owner.change(own.token, { currentPassword: 'guessed-password', password: 'owner-new-password' })).status).toBe(204);
+  });
+
+  it('shares the login bucket: failed logins from a client leave it fewer password checks, and the reverse', async () => {
+    const c = from('203.0.113.5');
+    await c.register('shared', 'shared-password').expect(201);
+    const { token } = (await from('203.0.113.50').login('shared', 'shared-password').expect(200)).body;
+    for (let i = 0; i < LOGIN_LIMIT; i++) expect((await c.login('shared', `wrong-${i}-wrong`)).status).toBe(401);
+    expect((await c.change(token, { currentPassword: 'shared-password', password: 'shared-new-password' })).status).toBe(429);
+    const d = from('203.0.113.6');
+    for (let i = 0; i < LOGIN_LIMIT; i++) expect((await d.change(token, { currentPassword: `wrong-${i}-wrong`, password: 'x-new-password' })).status).toBe(403);
+    expect((await d.login('shared', 'shared-password')).status).toBe(429);
   });
 
   it('checks the token before counting: requests without one cost the client nothing', async () => {
