@@ -37,6 +37,6 @@ export class UsersController {
   @RequireScopes('me:write')
   async changePassword(@CurrentUser() user: User, @CurrentToken() token: AuthenticatedToken, @Body() body: unknown) {
     await this.users.changePassword(user, credential(body, 'password', 8, 200));
-    await this.auth.revokeAllForUser(String(user.id), 'password-change', token.record.familyId);
+    await this.auth.revokeAllForUser(String(user.id), 'password-change', token.session.sessionId);
   }
 }
