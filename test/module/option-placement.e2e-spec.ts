@@ -85,7 +85,7 @@ describe('options in the wrong place fail the boot with a message naming them', 
     [{ cache: { tll: 10 } }, 'unknown option "cache.tll" (did you mean "cache.ttl"?)'],
     [{ introspection: { authorise: () => true, authorize: () => true } }, 'unknown option "introspection.authorise" (did you mean "introspection.authorize"?)'],
   ])('unknown key %j, in a factory result and in forRoot from plain JavaScript', async (extra, message) => {
-    await expect(boot(() => TokenAuthModule.forRootAsync({ useFactory: () => ({ ...base, ...extra }) }))).rejects.toThrow(`TokenAuthModule: ${message}`);
+    await expect(boot(() => TokenAuthModule.forRootAsync({ useFactory: () => ({ ...base, ...extra }) as TokenAuthModuleOptions }))).rejects.toThrow(`TokenAuthModule: ${message}`);
     await expect(boot(() => TokenAuthModule.forRoot({ ...base, ...extra } as TokenAuthModuleOptions))).rejects.toThrow(`TokenAuthModule: ${message}`);
   });
 
