@@ -4,7 +4,7 @@ import { ThrottlerStorageService } from '@nestjs/throttler';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ExpiryPolicy } from './expiry-policy';
-import { TokenAuthGuard } from './guards/token-auth.guard';
+import { TokenAuthGlobalGuard } from './guards/token-auth-global.guard';
 import { LoginThrottlerGuard, RefreshThrottlerGuard } from './guards/token-auth-throttler.guard';
 import { TokenAuthModeGuard } from './guards/token-auth-mode.guard';
 import { TOKEN_AUTH_COOKIE, TOKEN_AUTH_OPTIONS, TOKEN_AUTH_THROTTLER_STORAGE } from './token-auth.constants';
@@ -130,14 +130,12 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     TokenRotationService,
     TokenStandardsService,
     RequestAuthenticator,
-    TokenAuthGuard,
     TokenAuthModeGuard,
     LoginThrottlerGuard,
     RefreshThrottlerGuard,
     { provide: APP_FILTER, useClass: TokenAuthExceptionFilter },
   ];
-  // useExisting: `overrideGuard(TokenAuthGuard)` in a testing module then replaces the global guard too.
-  if (extras.globalGuard) providers.push({ provide: APP_GUARD, useExisting: TokenAuthGuard });
+  if (extras.globalGuard) providers.push(TokenAuthGlobalGuard, { provide: APP_GUARD, useExisting: TokenAuthGlobalGuard });
   const passport = extras.passportStrategy ? passportParts() : null;
   if (passport) providers.push(passport.strategy);
   return {
