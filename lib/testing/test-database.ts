@@ -4,7 +4,7 @@ import type { EntitySchema } from 'typeorm';
 /** Options of `inMemoryTokenDatabase`. */
 export interface InMemoryTokenDatabaseOptions {
   /** The host's own entities, when it does not register them with `TypeOrmModule.forFeature`. */
-  entities?: Array<string | Function | EntitySchema>;
+  entities?: Array<string | Function | EntitySchema<unknown>>;
 }
 
 /**
