@@ -1,9 +1,13 @@
 /** The dynamic module: `TokenAuthModule.forRoot()` / `forRootAsync()`. */
 export { TokenAuthModule } from './token-auth.module';
-/** Options fixed at declaration time (route prefix, table name, global guard). */
+/** Options fixed at declaration time (route prefix, table name, global guard, Passport strategy). */
 export type { TokenAuthModuleExtras } from './token-auth.module-definition';
 /** Module options and the option types they use. */
 export type { TokenAuthModuleOptions, TokenAuthMode, RateLimit, ResolvedTokenAuthOptions } from './token-auth.options';
+/** The cookie transport's options (`cookie`), given and resolved. */
+export type { CookieOptions, ResolvedCookieOptions } from './token-auth.options';
+/** The request `introspection.authorize` is given, and the introspection option itself. */
+export type { TokenAuthHttpRequest, IntrospectionOptions } from './token-auth.options';
 /** Thrown at boot when an option is invalid; its message names the option. */
 export { TokenAuthConfigError } from './token-auth.options-validation';
 /** What the host implements so the module can find users and check passwords. */
@@ -12,6 +16,12 @@ export type { TokenAuthUserProvider } from './token-auth.users';
 export { TokenAuthService } from './token-auth.service';
 /** Result types of the service. */
 export type { AuthenticatedToken, LoginResult } from './token-auth.service';
+/** The public view of an authenticated token (`AuthenticatedToken.session`): no digest. */
+export type { TokenInfo } from './token-auth.views';
+/** What a login records about its session (`TokenAuthService.login(user, meta)`). */
+export type { SessionMeta } from './token-issuer';
+/** Token kinds, and a token split into its parts (`TokenAuthService.parseAccessToken`). */
+export type { TokenKind, ParsedToken } from './token-format';
 /** Rotate mode's refresh flow. */
 export { TokenRotationService } from './token-rotation.service';
 /** RFC 7009 revocation and RFC 7662 introspection. */
@@ -44,8 +54,8 @@ export {
   RateLimitedException,
   TokenStoreUnavailableException,
 } from './token-auth.exceptions';
-/** Why a bearer token was refused. */
-export type { InvalidTokenReason } from './token-auth.exceptions';
+/** Why a bearer token was refused, and the `WWW-Authenticate` challenge a refusal carries. */
+export type { InvalidTokenReason, Challenge } from './token-auth.exceptions';
 /** The token table's TypeORM entity (list it in `entities` when not using `autoLoadEntities`). */
 export { tokenEntity, DEFAULT_TOKEN_TABLE } from './storage/token.entity';
 /** A stored token row. */
@@ -72,7 +82,11 @@ export type { Clock } from './clock';
 export type { HashingSecret } from './token-hasher';
 /** Injection helpers. */
 export { InjectTokenAuthOptions, TOKEN_AUTH_OPTIONS, TOKEN_AUTH_STRATEGY } from './token-auth.constants';
+/** The request property where `TokenAuthGuard` leaves the `AuthenticatedToken` (`@CurrentToken()` reads it). */
+export { TOKEN_AUTH_REQUEST_KEY } from './token-auth.constants';
 /** A Redis `ThrottlerStorage` for `throttle.storage`, shared by every instance (fails open by default). */
 export { RedisThrottlerStorage, type RedisScriptClient, type RedisThrottlerStorageOptions } from './storage/redis-throttler.storage';
 /** The module's login rate limit (`throttle.login`, per client IP) as a guard; get the module's instance with `ModuleRef.get(LoginThrottlerGuard, { strict: false })`. */
 export { LoginThrottlerGuard } from './guards/token-auth-throttler.guard';
+/** Test helpers: a fake guard, a real token for a user, an in-memory token database (also `nest-token-auth/testing`). */
+export * from './testing';

@@ -97,7 +97,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
     async logout(@CurrentToken() token: AuthenticatedToken, @Res({ passthrough: true }) response: unknown): Promise<void> {
-      await this.auth.logout(token.record);
+      await this.auth.logout(token);
       if (this.cookie) setResponseHeader(response, 'Set-Cookie', this.cookie.clear());
     }
 
@@ -108,7 +108,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
     async logoutAll(@CurrentToken() token: AuthenticatedToken, @Res({ passthrough: true }) response: unknown): Promise<void> {
-      await this.auth.revokeAllForUser(token.record.userId, 'logout-all');
+      await this.auth.revokeAllForUser(token.session.userId, 'logout-all');
       if (this.cookie) setResponseHeader(response, 'Set-Cookie', this.cookie.clear());
     }
 
@@ -119,7 +119,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
     async logoutOthers(@CurrentToken() token: AuthenticatedToken): Promise<void> {
-      await this.auth.revokeAllForUser(token.record.userId, 'logout-others', token.record.familyId);
+      await this.auth.revokeAllForUser(token.session.userId, 'logout-others', token.session.sessionId);
     }
 
     @Get('token')
@@ -139,7 +139,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @Header('Cache-Control', 'no-store')
     @UseGuards(TokenAuthGuard)
     sessions(@CurrentToken() token: AuthenticatedToken) {
-      return this.auth.sessions(token.record.userId, token.record.familyId);
+      return this.auth.sessions(token.session.userId, token.session.sessionId);
     }
 
     @Delete('tokens/:id')
@@ -151,7 +151,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
     @HttpCode(204)
     @UseGuards(TokenAuthGuard)
     async revokeSession(@CurrentToken() token: AuthenticatedToken, @Param('id') id: string): Promise<void> {
-      await this.auth.revokeSession(token.record.userId, id);
+      await this.auth.revokeSession(token.session.userId, id);
     }
 
     /** RFC 7009: revokes the token's session; 200 whatever the token (unknown ones included). */

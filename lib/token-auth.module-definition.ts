@@ -14,6 +14,11 @@ export interface TokenAuthModuleExtras {
   dataSource?: string;
   /** Install `TokenAuthGuard` as a global guard (opt out per route with `@Public()`). Default `false`. */
   globalGuard?: boolean;
+  /**
+   * Register the Passport strategy `TOKEN_AUTH_STRATEGY` (needs `@nestjs/passport` and `passport-custom`).
+   * `false` loads neither package; `TokenAuthGuard` works without them. Default `true`.
+   */
+  passportStrategy?: boolean;
 }
 
 export const DEFAULT_EXTRAS: Required<Omit<TokenAuthModuleExtras, 'dataSource'>> & { dataSource?: string } = {
@@ -22,6 +27,7 @@ export const DEFAULT_EXTRAS: Required<Omit<TokenAuthModuleExtras, 'dataSource'>>
   tableName: DEFAULT_TOKEN_TABLE,
   dataSource: undefined,
   globalGuard: false,
+  passportStrategy: true,
 };
 
 export const {

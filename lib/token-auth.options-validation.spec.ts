@@ -67,6 +67,16 @@ describe('resolveTokenAuthOptions', () => {
     expect(run).toThrow(/randomBytes\(32\)\.toString\('base64url'\)/);
   });
 
+  it.each([
+    [{ ttll: 60 }, 'unknown option "ttll" (did you mean "ttl"?)'],
+    [{ cookie: { secur: false } }, 'unknown option "cookie.secur" (did you mean "cookie.secure"?)'],
+    [{ globalGuard: true }, '"globalGuard" is a declaration-time option and is ignored in a factory result: pass it to forRootAsync({ globalGuard: true, useFactory })'],
+  ])('refuses the misplaced or unknown key %j', (override, message) => {
+    const run = () => resolveTokenAuthOptions({ ...base, ...(override as object) } as TokenAuthModuleOptions, ['globalGuard']);
+    expect(run).toThrow(TokenAuthConfigError);
+    expect(run).toThrow(`TokenAuthModule: ${message}`);
+  });
+
   it('never echoes a secret in its error', () => {
     try {
       resolveTokenAuthOptions({ ...base, secrets: [{ id: 'k1', secret: 'tooshort-but-private' }] });

@@ -9,17 +9,95 @@ import { CookieOptions, RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOpti
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
-/** A module option with a bad value; the message names the option and what it accepts. */
+/** A module option with a bad value or in the wrong place; the message names the option and what it accepts. */
 export class TokenAuthConfigError extends Error {
-  constructor(option: string, accepts: string, got: unknown) {
+  constructor(
+    /** The option at fault, e.g. `ttl` or `throttle.login.limit`. */
+    readonly option: string,
+    accepts: string,
+    got: unknown,
+  ) {
     super(`TokenAuthModule: option "${option}" must be ${accepts} (got ${describe(got)})`);
     this.name = 'TokenAuthConfigError';
   }
+
+  /** An error about `option` whose message is `sentence` (for misplaced and unknown options). */
+  static about(option: string, sentence: string): TokenAuthConfigError {
+    const error = new TokenAuthConfigError(option, '', undefined);
+    error.message = `TokenAuthModule: ${sentence}`;
+    return error;
+  }
 }
 
-/** Applies defaults and validates every option once, at module start. */
-export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions): ResolvedTokenAuthOptions {
+// Every key of the options and of their nested objects; `satisfies` keeps the lists complete.
+const OPTION_KEYS = Object.keys({
+  mode: 1, users: 1, secrets: 1, schemes: 1, realm: 1, tokenPrefix: 1, ttl: 1, refreshTtl: 1, minRefreshInterval: 1, maxLifetime: 1,
+  reuseGrace: 1, tokenLimitPerUser: 1, throttle: 1, expiryHeader: 1, clock: 1, onEvent: 1, introspection: 1, cookie: 1, cache: 1,
+} satisfies Record<keyof TokenAuthModuleOptions, 1>);
+const NESTED_KEYS: Record<string, string[]> = {
+  throttle: Object.keys({ login: 1, refresh: 1, storage: 1, ipv6Subnet: 1 } satisfies Record<keyof NonNullable<TokenAuthModuleOptions['throttle']>, 1>),
+  cookie: Object.keys({ name: 1, path: 1, secure: 1, sameSite: 1, csrfHeader: 1 } satisfies Record<keyof CookieOptions, 1>),
+  cache: Object.keys({ ttl: 1, max: 1, invalidation: 1 } satisfies Record<keyof Exclude<TokenAuthModuleOptions['cache'], false | undefined>, 1>),
+  introspection: ['authorize'],
+};
+
+/**
+ * Refuses keys the module would silently ignore: declaration-time options returned by a
+ * `forRootAsync` factory (a `globalGuard: true` there would leave every route open), and typos.
+ */
+export function checkOptionKeys(raw: object, declarationKeys: readonly string[]): void {
+  for (const key of Object.keys(raw)) {
+    if (declarationKeys.includes(key)) {
+      const value = describe((raw as Record<string, unknown>)[key]);
+      throw TokenAuthConfigError.about(
+        key,
+        `"${key}" is a declaration-time option and is ignored in a factory result: pass it to forRootAsync({ ${key}: ${value}, useFactory })`,
+      );
+    }
+    if (!OPTION_KEYS.includes(key)) throw unknownOption(key, OPTION_KEYS);
+  }
+  for (const [parent, keys] of Object.entries(NESTED_KEYS)) {
+    const nested = (raw as Record<string, unknown>)[parent];
+    // Only plain object literals: an `introspection` service instance may well carry other members.
+    if (!nested || typeof nested !== 'object' || ![Object.prototype, null].includes(Object.getPrototypeOf(nested))) continue;
+    for (const key of Object.keys(nested)) if (!keys.includes(key)) throw unknownOption(`${parent}.${key}`, keys.map((k) => `${parent}.${k}`));
+  }
+}
+
+/** `unknown option "ttll" (did you mean "ttl"?)`. */
+export function unknownOption(key: string, known: readonly string[], where = ''): TokenAuthConfigError {
+  const near = closest(key, known);
+  return TokenAuthConfigError.about(key, `unknown option "${key}"${where}${near ? ` (did you mean "${near}"?)` : ''}`);
+}
+
+/** The known name within edit distance 2 (case-insensitive), if any. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const name of known) {
+    const distance = editDistance(key.toLowerCase(), name.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+/**
+ * Applies defaults and validates every option once, at module start. `declarationKeys` are the
+ * options that only `forRoot`/`forRootAsync` themselves take; finding one here is an error.
+ */
+export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions, declarationKeys: readonly string[] = []): ResolvedTokenAuthOptions {
   if (!raw || typeof raw !== 'object') throw new TokenAuthConfigError('options', 'an object', raw);
+  checkOptionKeys(raw, declarationKeys);
   const mode = raw.mode;
   if (mode !== 'extend' && mode !== 'rotate') throw new TokenAuthConfigError('mode', "'extend' or 'rotate'", mode);
   const rotate = mode === 'rotate';

@@ -1,4 +1,5 @@
 import { Type } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { Clock } from './clock';
 import { CacheInvalidationChannel } from './token-cache';
@@ -32,6 +33,7 @@ export interface CookieOptions {
   csrfHeader?: string;
 }
 
+/** The cookie transport's options after defaults and validation. */
 export interface ResolvedCookieOptions {
   /** `null`: the default, whose prefix the transport picks from the final path. */
   name: string | null;
@@ -41,6 +43,20 @@ export interface ResolvedCookieOptions {
   secure: boolean;
   sameSite: 'Strict' | 'Lax';
   csrfHeader: string;
+}
+
+/** The HTTP request `introspection.authorize` is given: an Express or Fastify request (narrowed to what both carry). */
+export interface TokenAuthHttpRequest {
+  method?: string;
+  url?: string;
+  headers: IncomingHttpHeaders;
+  /** The client address as the framework reports it (Express `trust proxy` applies). */
+  ip?: string;
+}
+
+/** RFC 7662 introspection: `authorize` decides who may call `POST /auth/introspect`. */
+export interface IntrospectionOptions {
+  authorize(request: TokenAuthHttpRequest): boolean | Promise<boolean>;
 }
 
 /** Options of `TokenAuthModule.forRoot()` / `forRootAsync()`. Durations are in seconds. */
@@ -81,7 +97,7 @@ export interface TokenAuthModuleOptions {
   /** Called for every token event, in addition to `@nestjs/event-emitter` when the host has it. */
   onEvent?: (event: TokenAuthEvent) => void;
   /** Enables RFC 7662 `POST /auth/introspect`; `authorize` decides who may call it (given the HTTP request). Default off. */
-  introspection?: { authorize(request: any): boolean | Promise<boolean> } | false;
+  introspection?: IntrospectionOptions | false;
   /** Carry the refresh token (rotate) or the token (extend) in an HttpOnly cookie. Default off. */
   cookie?: CookieOptions | false;
   /**
@@ -112,7 +128,7 @@ export interface ResolvedTokenAuthOptions {
   expiryHeader: string | false;
   clock: Clock;
   onEvent?: (event: TokenAuthEvent) => void;
-  introspection: { authorize(request: any): boolean | Promise<boolean> } | false;
+  introspection: IntrospectionOptions | false;
   cookie: ResolvedCookieOptions | false;
   cache: { ttlMs: number; max: number; invalidation: CacheInvalidationChannel | null } | false;
 }

@@ -12,7 +12,7 @@ import {
 } from './token-auth.exceptions';
 import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { TokenAuthUserProvider, userIdOf } from './token-auth.users';
-import { SessionView, TokenDetails, detailsOf, sessionsOf } from './token-auth.views';
+import { SessionView, TokenDetails, TokenInfo, detailsOf, sessionsOf, tokenInfoOf } from './token-auth.views';
 import { TokenLookup } from './token-lookup';
 import { ParsedToken } from './token-format';
 import { Issued, SessionMeta, TokenIssuer } from './token-issuer';
@@ -21,12 +21,25 @@ import { TokenCache } from './token-cache';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 
-/** A successfully authenticated access token. */
-export interface AuthenticatedToken<User = any> {
+/** A successfully authenticated access token, as `@CurrentToken()` and `authenticate()` give it. */
+export interface AuthenticatedToken<User = unknown> {
+  /** The user the token belongs to, as the user provider's `findById` returned it. */
   user: User;
-  record: TokenRecord;
+  /** The token's public details (safe to return to a client: no digest, no hashing key id). */
+  session: TokenInfo;
   /** When the token stops working (epoch ms), after any sliding write; `null` = never. */
   expiresAt: number | null;
+}
+
+// The stored row of each authenticated token, kept off the object handed to controllers so that
+// returning `@CurrentToken()` cannot leak the digest.
+const rows = new WeakMap<AuthenticatedToken, TokenRecord>();
+
+/** The stored row behind a token `TokenAuthService.authenticate` returned (module-internal). */
+export function recordOf(auth: AuthenticatedToken): TokenRecord {
+  const record = rows.get(auth);
+  if (!record) throw new Error('TokenAuthService: this AuthenticatedToken was not returned by authenticate() (a test double?)');
+  return record;
 }
 
 /** What a login hands to the client. */
@@ -84,7 +97,7 @@ export class TokenAuthService implements OnModuleInit {
   }
 
   /** Checks credentials through the host's user provider. */
-  async verifyCredentials(username: string, password: string): Promise<any> {
+  async verifyCredentials(username: string, password: string): Promise<unknown> {
     const user = await this.askUsers(() => this.users.verifyCredentials(username, password));
     if (!user) throw new InvalidCredentialsException();
     return user;
@@ -153,24 +166,28 @@ export class TokenAuthService implements OnModuleInit {
         this.events.emit('extended', record.userId, record.familyId);
       }
     }
-    return { user, record, expiresAt: this.policy.effectiveExpiry(record) };
+    const expiresAt = this.policy.effectiveExpiry(record);
+    const auth: AuthenticatedToken = { user, session: tokenInfoOf(record, expiresAt), expiresAt };
+    rows.set(auth, record);
+    return auth;
   }
 
   /** Extend mode, on demand: moves the expiry to `now + ttl` (capped), ignoring the write throttle. */
   async extend(auth: AuthenticatedToken): Promise<number | null> {
-    const { record } = auth;
+    const record = recordOf(auth);
     const now = this.now();
     const target = this.policy.expiryFor('access', now, record.absoluteExpiresAt);
     if (target !== null && record.expiresAt !== null && target > record.expiresAt && (await this.store.recordUse(record.id, now, target))) {
       record.expiresAt = target;
       this.events.emit('extended', record.userId, record.familyId);
     }
-    return (auth.expiresAt = this.policy.effectiveExpiry(record));
+    auth.session = tokenInfoOf(record, this.policy.effectiveExpiry(record));
+    return (auth.expiresAt = auth.session.expiresAt);
   }
 
-  /** Revokes the session (token family) of the presented token. */
-  async logout(record: TokenRecord): Promise<void> {
-    await this.revoke(record.userId, record.familyId, 'logout');
+  /** Revokes the session (token family) of an authenticated token. */
+  async logout(auth: AuthenticatedToken): Promise<void> {
+    await this.revoke(auth.session.userId, auth.session.sessionId, 'logout');
   }
 
   /** Revokes one of the user's sessions by id; 404 when it is not a live session of theirs. */
@@ -193,7 +210,7 @@ export class TokenAuthService implements OnModuleInit {
 
   /** Details of an authenticated token. */
   details(auth: AuthenticatedToken): TokenDetails {
-    return detailsOf(auth.record, auth.expiresAt);
+    return detailsOf(auth.session);
   }
 
   private async revoke(userId: string, sessionId: string, reason: string): Promise<boolean> {

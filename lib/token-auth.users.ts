@@ -2,7 +2,7 @@
  * What the module needs from the host's users: the host owns its users table, the module only asks.
  * Implement it in a provider of the host app and pass the class (or an instance) as `users`.
  */
-export interface TokenAuthUserProvider<User = any> {
+export interface TokenAuthUserProvider<User = unknown> {
   /** The user a token belongs to, or `null` when it no longer exists (its tokens then stop working). */
   findById(id: string): Promise<User | null> | User | null;
   /** The user for these credentials, or `null` when they are wrong. */
@@ -16,6 +16,6 @@ export interface TokenAuthUserProvider<User = any> {
 }
 
 /** Reads a user's id through the provider, falling back to `user.id`. */
-export function userIdOf(provider: TokenAuthUserProvider, user: any): string {
-  return provider.getId ? provider.getId(user) : String(user?.id);
+export function userIdOf(provider: TokenAuthUserProvider, user: unknown): string {
+  return provider.getId ? provider.getId(user) : String((user as { id?: unknown } | null)?.id);
 }

@@ -1,4 +1,35 @@
 import { TokenRecord } from './storage/token.entity';
+import { TokenKind } from './token-format';
+
+/**
+ * The public view of an authenticated token (`AuthenticatedToken.session`): what a controller may
+ * read or return. The stored digest and hashing key id stay inside the module.
+ */
+export interface TokenInfo {
+  /** The token's own row id. */
+  id: string;
+  /** The session id: the token family, stable across rotations (`DELETE /auth/tokens/:id`). */
+  sessionId: string;
+  /** The user's id as stored with the token. */
+  userId: string;
+  kind: TokenKind;
+  /** Granted scopes. */
+  scopes: string[];
+  /** The name given at login, if any. */
+  name: string | null;
+  /** When the session's login happened (epoch ms). */
+  loginAt: number;
+  /** When this token was issued (epoch ms). */
+  createdAt: number;
+  /** When the token stops working (epoch ms), absolute cap included; `null` = never. */
+  expiresAt: number | null;
+  /** The session's absolute cap (epoch ms); `null` = none. */
+  absoluteExpiresAt: number | null;
+  lastUsedAt: number | null;
+  /** Client IP and User-Agent recorded at login. */
+  ip: string | null;
+  userAgent: string | null;
+}
 
 /** Details of one token, as `GET /auth/token` returns them. */
 export interface TokenDetails {
@@ -31,17 +62,36 @@ export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-export function detailsOf(row: TokenRecord, expiresAt: number | null): TokenDetails {
+/** The public view of a stored row; `expiresAt` is its effective expiry. */
+export function tokenInfoOf(row: TokenRecord, expiresAt: number | null): TokenInfo {
   return {
-    id: row.familyId,
+    id: row.id,
+    sessionId: row.familyId,
+    userId: row.userId,
     kind: row.kind,
-    name: row.name,
-    createdAt: iso(row.loginAt) as string,
-    issuedAt: iso(row.createdAt) as string,
-    expiry: iso(expiresAt),
-    absoluteExpiry: iso(row.absoluteExpiresAt),
-    lastUsedAt: iso(row.lastUsedAt),
     scopes: row.scopes ? row.scopes.split(' ') : [],
+    name: row.name,
+    loginAt: row.loginAt,
+    createdAt: row.createdAt,
+    expiresAt,
+    absoluteExpiresAt: row.absoluteExpiresAt,
+    lastUsedAt: row.lastUsedAt,
+    ip: row.ip,
+    userAgent: row.userAgent,
+  };
+}
+
+export function detailsOf(info: TokenInfo): TokenDetails {
+  return {
+    id: info.sessionId,
+    kind: info.kind,
+    name: info.name,
+    createdAt: iso(info.loginAt) as string,
+    issuedAt: iso(info.createdAt) as string,
+    expiry: iso(info.expiresAt),
+    absoluteExpiry: iso(info.absoluteExpiresAt),
+    lastUsedAt: iso(info.lastUsedAt),
+    scopes: [...info.scopes],
   };
 }
 

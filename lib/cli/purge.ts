@@ -8,6 +8,14 @@ const USAGE = `usage: nest-token-auth-purge --database-url <sqlite:./file|postgr
        [--table auth_tokens] [--revoked-older-than 604800] [--batch-size 1000] [--dry-run]
 (DATABASE_URL is used when --database-url is absent)`;
 
+const HELP = `Deletes dead rows (expired, long-revoked, spent rows of ended sessions) from a nest-token-auth token table.
+  --database-url         the database (or DATABASE_URL)
+  --table                the token table (default auth_tokens)
+  --revoked-older-than   seconds a revoked row is kept (default 604800, 7 days)
+  --batch-size           rows deleted per statement, 1-10000 (default 1000)
+  --dry-run              count what would be deleted, delete nothing
+  -h, --help             print this help`;
+
 /** A bad command line; exits 2 with the message and the usage. */
 class UsageError extends Error {}
 
@@ -21,6 +29,11 @@ interface PurgeCommand {
 
 /** Deletes dead token rows from the command line, with no Nest app: only TypeORM and the driver. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // Before parsing, so `--help` works whatever else the line holds.
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${HELP}\n${USAGE}\n`);
+    return 0;
+  }
   let command: PurgeCommand;
   try {
     command = parseCommand(argv, env);

@@ -6,7 +6,6 @@ import { AuthenticatedToken } from '../token-auth.service';
 import { setResponseHeader } from '../http-compat';
 import { iso } from '../token-auth.views';
 import { InsufficientScopeException, MissingTokenException } from '../token-auth.exceptions';
-import { missingScopes } from '../token-scopes';
 
 /** What a route's decorators ask of the guard; read once per route. */
 interface RouteRules {
@@ -54,7 +53,7 @@ export class TokenAuthGuard implements CanActivate {
   }
 
   private checkScopes(auth: AuthenticatedToken, rules: RouteRules): true {
-    if (rules.scopes && missingScopes(auth.record.scopes, rules.scopes).length) throw new InsufficientScopeException(rules.scopes);
+    if (rules.scopes && !rules.scopes.every((scope) => auth.session.scopes.includes(scope))) throw new InsufficientScopeException(rules.scopes);
     return true;
   }
 

@@ -4,7 +4,8 @@ import { TokenAuthException, TokenStoreUnavailableException } from '../token-aut
 import { TokenKind } from '../token-format';
 import { TokenCache } from '../token-cache';
 import { StoreDialect } from './store-dialect';
-import { liveCondition, TokenRecord, tokenEntity } from './token.entity';
+import { DEFAULT_TOKEN_TABLE, liveCondition, TokenRecord, tokenEntity } from './token.entity';
+import { TokenAuthConfigError } from '../token-auth.options-validation';
 import { NativeStatements } from './native-statements';
 import { TokenSql } from './token.sql';
 
@@ -30,7 +31,15 @@ export class TokenStore {
     private readonly cache: TokenCache | null = null,
   ) {
     this.dialect = new StoreDialect(dataSource);
-    this.repository = dataSource.getRepository(tokenEntity(tableName));
+    const entity = tokenEntity(tableName);
+    if (!dataSource.hasMetadata(entity)) {
+      const call = tableName === DEFAULT_TOKEN_TABLE ? 'tokenEntity()' : `tokenEntity('${tableName}')`;
+      throw TokenAuthConfigError.about(
+        'entities',
+        `the data source has no entity for the token table "${tableName}": add ${call} to your TypeORM entities or turn on autoLoadEntities`,
+      );
+    }
+    this.repository = dataSource.getRepository(entity);
     this.native = new NativeStatements(dataSource, this.dialect.name);
     this.sql = new TokenSql(dataSource, this.repository.metadata, this.dialect.name);
   }

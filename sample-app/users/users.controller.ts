@@ -44,6 +44,6 @@ export class UsersController {
       throw new ForbiddenException({ error: 'invalid_current_password', message: 'The current password is wrong.' });
     }
     await this.users.changePassword(user, password);
-    await this.auth.revokeAllForUser(String(user.id), 'password-change', token.record.familyId);
+    await this.auth.revokeAllForUser(String(user.id), 'password-change', token.session.sessionId);
   }
 }

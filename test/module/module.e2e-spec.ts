@@ -105,10 +105,10 @@ describe('module wiring', () => {
     const app = await boot(TokenAuthModule.forRoot({ mode: 'extend', users: TestUsers, secrets: TEST_SECRET, routePrefix: false }));
     try {
       const auth = app.get(TokenAuthService);
-      const user = await auth.verifyCredentials('lena', PASSWORD);
+      const user = (await auth.verifyCredentials('lena', PASSWORD)) as TestUser;
       const login = await auth.login(user, { name: 'cli' });
       const authenticated = await auth.authenticate(login.token);
-      expect(authenticated.user.username).toBe('lena');
+      expect((authenticated.user as TestUser).username).toBe('lena');
       expect(await auth.revokeAllForUser(String(user.id), 'admin')).toBe(1);
       await expect(auth.authenticate(login.token)).rejects.toMatchObject({ reason: 'revoked' });
       expect((await request(app.getHttpServer()).post('/auth/login').send({})).status).toBe(404);

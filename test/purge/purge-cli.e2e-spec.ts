@@ -103,6 +103,13 @@ describe('purge CLI refusals', () => {
     expect(run.stderr).toContain('usage: nest-token-auth-purge');
   });
 
+  it.each([[['--help']], [['-h']], [['--database-url', 'oracle://x', '--force', '--help']]])('%j prints the usage and exits 0', async (argv) => {
+    const run = await purgeCli(argv);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('usage: nest-token-auth-purge --database-url');
+    for (const flag of ['--table', '--revoked-older-than', '--batch-size', '--dry-run', '--help']) expect(run.stdout).toContain(flag);
+  });
+
   it('exits 1 on a database error with one line: no stack, no password', async () => {
     const run = await purgeCli(['--database-url', 'postgres://postgres:hunter2-secret@127.0.0.1:1/test']);
     expect(run.code).toBe(1);

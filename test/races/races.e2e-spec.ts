@@ -59,9 +59,9 @@ describe.each(selectedDatabases())('races on %s (real parallel connections)', (d
       for (let round = 0; round < 200; round++) {
         const login = await t.login('quitter');
         const access = await auth.authenticate(login.token);
-        const [, logout] = await Promise.allSettled([rotation.refresh(login.refreshToken!), auth.logout(access.record)]);
+        const [, logout] = await Promise.allSettled([rotation.refresh(login.refreshToken!), auth.logout(access)]);
         if (logout.status === 'rejected') failedLogouts++;
-        const live = await count(t, `SELECT COUNT(*) AS n FROM auth_tokens WHERE family_id = '${access.record.familyId}' AND revoked_at IS NULL AND spent_at IS NULL`);
+        const live = await count(t, `SELECT COUNT(*) AS n FROM auth_tokens WHERE family_id = '${access.session.sessionId}' AND revoked_at IS NULL AND spent_at IS NULL`);
         if (live > 0) survivors++;
       }
       report(`${database}: 200 rounds of logout racing a refresh: ${survivors} sessions with a live token left, ${failedLogouts} failed logouts`);
