@@ -53,6 +53,8 @@ export {
   RouteNotEnabledException,
   RateLimitedException,
   TokenStoreUnavailableException,
+  CsrfCheckFailedException,
+  DuplicateCookieException,
 } from './token-auth.exceptions';
 /** Why a bearer token was refused, and the `WWW-Authenticate` challenge a refusal carries. */
 export type { InvalidTokenReason, Challenge } from './token-auth.exceptions';
