@@ -168,6 +168,11 @@ for major in nest11 nest12; do
     fail "$major: type check (strict, skipLibCheck false)"
     continue
   fi
+  # The exports map: the root and package.json resolve, a deep import does not.
+  (cd "$app" && node -e '
+    require.resolve("nest-token-auth"); require("nest-token-auth/package.json");
+    try { require.resolve("nest-token-auth/dist/lib/token-format.js"); } catch (e) { if (e.code === "ERR_PACKAGE_PATH_NOT_EXPORTED") process.exit(0); throw e; }
+    console.log("a deep import resolved"); process.exit(1);') || fail "$major: the exports map lets deep imports through"
   if [ "$major" = nest11 ]; then
     t=$(now)
     (cd "$app" && npx --no-install jest --ci 2>&1) | sed 's/^/  /'
