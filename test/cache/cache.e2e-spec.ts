@@ -5,6 +5,7 @@ import { redisCacheInvalidation, TokenAuthService } from '../../lib';
 import { crc32 } from 'node:zlib';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { countQueries } from '../support/query-counter';
+import { connectRedis, describeWithRedis } from '../support/redis';
 import { bearer, createTestApp, MODES, TestApp } from '../support/test-app';
 
 const CACHE_TTL = 5;
@@ -67,17 +68,10 @@ describe.each(selectedDatabases())('token cache on %s', (database) => {
     let db: TestDatabase;
     let a: TestApp;
     let b: TestApp;
-    let publisher: Redis;
-    let subscriber: Redis;
     beforeAll(async () => {
       db = await sharedDatabase(database);
-      publisher = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-      subscriber = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-      await Promise.all([publisher.connect(), subscriber.connect()]);
     });
     afterAll(async () => {
-      publisher.disconnect();
-      subscriber.disconnect();
       await db.drop();
     });
     afterEach(async () => {
@@ -98,26 +92,38 @@ describe.each(selectedDatabases())('token cache on %s', (database) => {
       expect((await b.http().get('/me').set('Authorization', bearer(token))).body.reason).toBe('revoked');
     });
 
-    it('with Redis pub/sub invalidation, a revocation on one instance takes effect on the other at once', async () => {
-      const channel = `nta-test-${randomBytes(4).toString('hex')}`;
-      const subscriberB = subscriber.duplicate();
-      try {
-        a = await createTestApp({ database: db, mode: 'rotate', options: { cache: { ttl: 600, invalidation: redisCacheInvalidation(publisher, subscriber, channel) } } });
-        b = await createTestApp({ database: db, mode: 'rotate', options: { cache: { ttl: 600, invalidation: redisCacheInvalidation(publisher, subscriberB, channel) } } });
-        b.clock.ms = a.clock.ms;
-        await a.register('ben');
-        const { token } = await a.login('ben');
-        expect((await b.http().get('/me').set('Authorization', bearer(token))).status).toBe(200);
-        await a.http().post('/auth/logout-all').set('Authorization', bearer(token));
-        let status = 200;
-        for (let i = 0; i < 50 && status === 200; i++) {
-          status = (await b.http().get('/me').set('Authorization', bearer(token))).status;
-          if (status === 200) await new Promise((resolve) => setTimeout(resolve, 10));
+    describeWithRedis('with Redis pub/sub invalidation', () => {
+      let publisher: Redis;
+      let subscriber: Redis;
+      beforeAll(async () => {
+        [publisher, subscriber] = await Promise.all([connectRedis(), connectRedis()]);
+      });
+      afterAll(() => {
+        publisher?.disconnect();
+        subscriber?.disconnect();
+      });
+
+      it('a revocation on one instance takes effect on the other at once', async () => {
+        const channel = `nta-test-${randomBytes(4).toString('hex')}`;
+        const subscriberB = subscriber.duplicate();
+        try {
+          a = await createTestApp({ database: db, mode: 'rotate', options: { cache: { ttl: 600, invalidation: redisCacheInvalidation(publisher, subscriber, channel) } } });
+          b = await createTestApp({ database: db, mode: 'rotate', options: { cache: { ttl: 600, invalidation: redisCacheInvalidation(publisher, subscriberB, channel) } } });
+          b.clock.ms = a.clock.ms;
+          await a.register('ben');
+          const { token } = await a.login('ben');
+          expect((await b.http().get('/me').set('Authorization', bearer(token))).status).toBe(200);
+          await a.http().post('/auth/logout-all').set('Authorization', bearer(token));
+          let status = 200;
+          for (let i = 0; i < 50 && status === 200; i++) {
+            status = (await b.http().get('/me').set('Authorization', bearer(token))).status;
+            if (status === 200) await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          expect(status).toBe(401);
+        } finally {
+          subscriberB.disconnect();
         }
-        expect(status).toBe(401);
-      } finally {
-        subscriberB.disconnect();
-      }
+      });
     });
   });
 });

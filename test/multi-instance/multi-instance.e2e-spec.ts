@@ -2,12 +2,12 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { rmSync } from 'node:fs';
-import { admin, DatabaseName, MARIADB, POSTGRES_URL, selectedDatabases } from '../support/databases';
+import { admin, DatabaseName, MARIADB, MARIADB_URL, POSTGRES_URL, selectedDatabases, withDatabase } from '../support/databases';
+import { connectRedis, describeWithRedis, REDIS_URL, redisSelected } from '../support/redis';
 import { Instance, startInstance } from './instances';
 
-// Two processes behind an imaginary load balancer: tokens in one PostgreSQL database, rate-limit
-// counters in one Redis. Every assertion crosses from one instance to the other.
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Two processes behind an imaginary load balancer: tokens in one database and, when Redis is
+// selected, rate-limit counters in one Redis. Every assertion crosses from one instance to the other.
 const REFRESH_LIMIT = 5;
 const REFRESH_WINDOW = 60;
 const PASSWORD = 'correct horse battery';
@@ -17,20 +17,19 @@ async function sharedDatabase(kind: DatabaseName, name: string): Promise<{ url: 
   if (kind === 'postgres') {
     const pg = { type: 'postgres' as const, url: POSTGRES_URL };
     await admin(pg, [`CREATE DATABASE "${name}"`]);
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${name}`;
-    return { url: url.toString(), drop: () => admin(pg, [`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`]) };
+    return { url: withDatabase(POSTGRES_URL, name), drop: () => admin(pg, [`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`]) };
   }
   if (kind === 'mariadb') {
     const my = { type: 'mysql' as const, ...MARIADB };
     await admin(my, [`CREATE DATABASE \`${name}\``]);
-    return { url: `mariadb://root@127.0.0.1:3306/${name}`, drop: () => admin(my, [`DROP DATABASE IF EXISTS \`${name}\``]) };
+    // The mariadb: scheme makes the sample app use TypeORM's mariadb driver, as the in-process tests do.
+    return { url: withDatabase(MARIADB_URL, name).replace(/^mysql:/, 'mariadb:'), drop: () => admin(my, [`DROP DATABASE IF EXISTS \`${name}\``]) };
   }
   const file = `/tmp/${name}.sqlite`;
   return { url: `sqlite:${file}`, drop: async () => ['', '-wal', '-shm', '-journal'].forEach((s) => rmSync(file + s, { force: true })) };
 }
 
-describe.each(selectedDatabases())('two sample-app instances sharing %s and Redis (rotate mode)', (kind) => {
+describe.each(selectedDatabases())('two sample-app instances sharing %s (rotate mode)', (kind) => {
   const id = randomBytes(4).toString('hex');
   const database = `nta_mi_${id}`;
   // A prefix per run, so counters left by an earlier or parallel run never count here.
@@ -41,17 +40,13 @@ describe.each(selectedDatabases())('two sample-app instances sharing %s and Redi
   let b: Instance;
 
   beforeAll(async () => {
-    redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 2000 });
-    await redis.connect().catch((error) => {
-      throw new Error(`Redis is not reachable at ${REDIS_URL}: ${error.message}`);
-    });
+    if (redisSelected()) redis = await connectRedis();
     shared = await sharedDatabase(kind, database);
     const env = {
       AUTH_MODE: 'rotate',
       TOKEN_SECRET: `multi-instance-secret-${randomBytes(16).toString('hex')}`,
       DATABASE_URL: shared.url,
-      REDIS_URL,
-      REDIS_PREFIX: redisPrefix,
+      ...(redis ? { REDIS_URL, REDIS_PREFIX: redisPrefix } : {}),
       REUSE_GRACE: '1',
       REFRESH_LIMIT: String(REFRESH_LIMIT),
       REFRESH_WINDOW: String(REFRESH_WINDOW),
@@ -104,19 +99,21 @@ describe.each(selectedDatabases())('two sample-app instances sharing %s and Redi
     expect((await refresh(a, newest.refreshToken).expect(400)).body).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('counts the refresh limit once for all instances, then answers 429 with Retry-After on either', async () => {
-    let { refreshToken } = await session(a);
-    // Alternating, each instance sees only half the refreshes: per-instance counters would never refuse.
-    for (let i = 0; i < REFRESH_LIMIT; i++) {
-      refreshToken = (await refresh(i % 2 ? b : a, refreshToken).expect(200)).body.refreshToken;
-    }
-    for (const on of [b, a]) {
-      const refused = await refresh(on, refreshToken).expect(429);
-      const retryAfter = Number(refused.headers['retry-after']);
-      expect(retryAfter).toBeGreaterThanOrEqual(1);
-      expect(retryAfter).toBeLessThanOrEqual(REFRESH_WINDOW);
-    }
-    expect((await redis!.keys(`${redisPrefix}*`)).length).toBeGreaterThan(0);
+  describeWithRedis('with rate-limit counters in Redis', () => {
+    it('counts the refresh limit once for all instances, then answers 429 with Retry-After on either', async () => {
+      let { refreshToken } = await session(a);
+      // Alternating, each instance sees only half the refreshes: per-instance counters would never refuse.
+      for (let i = 0; i < REFRESH_LIMIT; i++) {
+        refreshToken = (await refresh(i % 2 ? b : a, refreshToken).expect(200)).body.refreshToken;
+      }
+      for (const on of [b, a]) {
+        const refused = await refresh(on, refreshToken).expect(429);
+        const retryAfter = Number(refused.headers['retry-after']);
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(REFRESH_WINDOW);
+      }
+      expect((await redis!.keys(`${redisPrefix}*`)).length).toBeGreaterThan(0);
+    });
   });
 
   it('sees a logout on A at once on B', async () => {

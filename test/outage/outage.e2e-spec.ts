@@ -1,5 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
-import { selectedDatabases } from '../support/databases';
+import { MARIADB, POSTGRES_URL, selectedDatabases } from '../support/databases';
 import { TcpProxy } from '../support/tcp-proxy';
 import { bearer, createTestApp, MODES, PASSWORD, TestApp } from '../support/test-app';
 
@@ -9,8 +9,16 @@ const networked = selectedDatabases().filter((d) => d !== 'sqlite');
 function viaProxy(proxy: TcpProxy) {
   return (options: DataSourceOptions): DataSourceOptions =>
     options.type === 'postgres'
-      ? { ...options, url: (options as any).url.replace(':5432/', `:${proxy.port}/`) }
-      : ({ ...options, port: proxy.port } as DataSourceOptions);
+      ? { ...options, url: throughProxy((options as any).url, proxy.port) }
+      : ({ ...options, host: '127.0.0.1', port: proxy.port } as DataSourceOptions);
+}
+
+/** The same URL with the proxy's local address in place of the server's. */
+function throughProxy(serverUrl: string, port: number): string {
+  const url = new URL(serverUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
 }
 
 async function expectUnavailable(response: { status: number; body: any }) {
@@ -22,7 +30,8 @@ async function expectUnavailable(response: { status: number; body: any }) {
 const networkedEach = <T>(rows: T[]) => (rows.length ? describe.each(rows) : (_name: string, _fn: (...args: any[]) => void) => undefined);
 
 networkedEach(networked.flatMap((d) => MODES.map((m) => [d, m] as const)))('database outage on %s (%s mode)', (database: any, mode: any) => {
-  const proxy = new TcpProxy(database === 'postgres' ? 5432 : 3306);
+  const server = database === 'postgres' ? new URL(POSTGRES_URL) : null;
+  const proxy = server ? new TcpProxy(Number(server.port || 5432), server.hostname) : new TcpProxy(MARIADB.port, MARIADB.host);
   let t: TestApp;
 
   beforeAll(async () => {

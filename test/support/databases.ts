@@ -5,8 +5,30 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 export type DatabaseName = 'sqlite' | 'postgres' | 'mariadb';
 const ALL: DatabaseName[] = ['sqlite', 'postgres', 'mariadb'];
 
+/** Where PostgreSQL answers (`TEST_POSTGRES_URL`); the e2e suite makes its schemas and databases there. */
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const MARIADB = { host: '127.0.0.1', port: 3306, username: 'root', password: '', database: 'test' };
+/** Where MariaDB answers (`TEST_MARIADB_URL`, `mysql://user:password@host:port/database`). */
+export const MARIADB_URL = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
+export const MARIADB = connectionParts(MARIADB_URL, 3306);
+
+/** Host, port, credentials and database of a server URL, as TypeORM's separate options. */
+function connectionParts(raw: string, defaultPort: number) {
+  const url = new URL(raw);
+  return {
+    host: url.hostname,
+    port: Number(url.port || defaultPort),
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.slice(1)) || 'test',
+  };
+}
+
+/** The same server URL pointing at another database (for tests that start processes of their own). */
+export function withDatabase(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
 
 /** `TEST_DATABASES=sqlite,postgres,mariadb` (or `all`) selects the matrix; the default is SQLite only. */
 export function selectedDatabases(): DatabaseName[] {
