@@ -16,7 +16,7 @@ describe('isStrongSecret', () => {
   });
 
   it('accepts what the README command prints, and random secrets in the usual encodings, every time', () => {
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 500; i++) {
       const bytes = randomBytes(32);
       expect([bytes, bytes.toString('base64url'), bytes.toString('base64'), bytes.toString('hex')].map(isStrongSecret)).toEqual([true, true, true, true]);
     }
