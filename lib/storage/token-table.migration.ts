@@ -19,10 +19,7 @@ const CREATED = 1767225600000;
  * their own migration, not a silent change to one that has already run.
  */
 export function createTokenTableMigration(options: TokenTableMigrationOptions = {}): new () => MigrationInterface {
-  const table = options.tableName ?? DEFAULT_TOKEN_TABLE;
-  if (!TABLE_NAME_PATTERN.test(table)) throw new Error(`createTokenTableMigration: tableName must match ${TABLE_NAME_PATTERN} (got "${table}")`);
-  const name = options.name ?? `CreateTokenTable_${table}_${CREATED}`;
-  if (!/\d{13}$/.test(name)) throw new Error(`createTokenTableMigration: name must end in a 13-digit timestamp (got "${name}")`);
+  const { table, name } = targetOf('createTokenTableMigration', options, 'CreateTokenTable', CREATED);
 
   return class CreateTokenTable implements MigrationInterface {
     readonly name = name;
@@ -45,6 +42,15 @@ export function createTokenTableMigration(options: TokenTableMigrationOptions = 
       await queryRunner.dropTable(table);
     }
   };
+}
+
+/** A migration's table and name, checked: the name defaults to `<prefix>_<table>_<timestamp>`. */
+function targetOf(factory: string, options: TokenTableMigrationOptions, prefix: string, timestamp: number): { table: string; name: string } {
+  const table = options.tableName ?? DEFAULT_TOKEN_TABLE;
+  if (!TABLE_NAME_PATTERN.test(table)) throw new Error(`${factory}: tableName must match ${TABLE_NAME_PATTERN} (got "${table}")`);
+  const name = options.name ?? `${prefix}_${table}_${timestamp}`;
+  if (!/\d{13}$/.test(name)) throw new Error(`${factory}: name must end in a 13-digit timestamp (got "${name}")`);
+  return { table, name };
 }
 
 const text = (name: string, length: number, isNullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable });
@@ -84,10 +90,7 @@ const SEAL_ADDED = 1796083200000;
  * grace window). Existing rows need no change: a NULL seal is what every unspent row holds.
  */
 export function createSuccessorSealMigration(options: SuccessorSealMigrationOptions = {}): new () => MigrationInterface {
-  const table = options.tableName ?? DEFAULT_TOKEN_TABLE;
-  if (!TABLE_NAME_PATTERN.test(table)) throw new Error(`createSuccessorSealMigration: tableName must match ${TABLE_NAME_PATTERN} (got "${table}")`);
-  const name = options.name ?? `AddSuccessorSeal_${table}_${SEAL_ADDED}`;
-  if (!/\d{13}$/.test(name)) throw new Error(`createSuccessorSealMigration: name must end in a 13-digit timestamp (got "${name}")`);
+  const { table, name } = targetOf('createSuccessorSealMigration', options, 'AddSuccessorSeal', SEAL_ADDED);
 
   return class AddSuccessorSeal implements MigrationInterface {
     readonly name = name;

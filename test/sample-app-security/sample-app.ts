@@ -1,4 +1,4 @@
-import { INestApplication, LoggerService } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { AppModule } from '../../sample-app/app.module';
 import { configureApp } from '../../sample-app/app.setup';
 import { readConfig } from '../../sample-app/config';
 import { admin, DatabaseName, MARIADB, POSTGRES_URL } from '../support/databases';
+import { CapturingLogger } from '../support/test-app';
 
 export const TOKEN_SECRET = 'sample-app-security-secret-0123456789abcdef';
 
@@ -34,15 +35,9 @@ export async function sampleDatabase(kind: DatabaseName): Promise<{ url: string;
  * Keeps every log line as Nest's ConsoleLogger would print it: an object (an error with its `query`
  * and `parameters`, say) is written out with `util.inspect`, not reduced to its message.
  */
-export class InspectingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(...parts: unknown[]) { this.keep(parts); }
-  error(...parts: unknown[]) { this.keep(parts); }
-  warn(...parts: unknown[]) { this.keep(parts); }
-  debug(...parts: unknown[]) { this.keep(parts); }
-  verbose(...parts: unknown[]) { this.keep(parts); }
-  private keep(parts: unknown[]) {
-    this.lines.push(parts.map((p) => (typeof p === 'string' ? p : inspect(p, { depth: 5 }))).join(' '));
+export class InspectingLogger extends CapturingLogger {
+  protected override format(part: unknown): string {
+    return typeof part === 'string' ? part : inspect(part, { depth: 5 });
   }
 }
 

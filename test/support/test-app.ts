@@ -93,7 +93,10 @@ export class CapturingLogger implements LoggerService {
   debug(...parts: unknown[]) { this.keep(parts); }
   verbose(...parts: unknown[]) { this.keep(parts); }
   private keep(parts: unknown[]) {
-    this.lines.push(parts.map((p) => (p instanceof Error ? `${p.message} ${p.stack}` : typeof p === 'string' ? p : JSON.stringify(p))).join(' '));
+    this.lines.push(parts.map((p) => this.format(p)).join(' '));
+  }
+  protected format(part: unknown): string {
+    return part instanceof Error ? `${part.message} ${part.stack}` : typeof part === 'string' ? part : JSON.stringify(part);
   }
 }
 
