@@ -12,8 +12,8 @@ export interface RefreshEvent {
   /** The new expiry (epoch ms) after a success. */
   expiry: number | null;
   reason?: string;
-  /** Whether it ran ahead of expiry (rather than after a 401 `expired`). */
-  ahead: boolean;
+  /** What set it off: the token was close to expiry with the user active, a 401 `expired` (or a token known dead), or a call of `refresh()`/`extend()`. */
+  cause: 'ahead' | 'expired' | 'manual';
 }
 
 export interface TokenClientOptions {
@@ -137,7 +137,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     if (flight) await flight;
     const state = load();
     // A token known to be dead (or, in cookie mode after a reload, not held) is refreshed before use, not after a 401.
-    if (mode === 'rotate' && loggedIn() && (!token() || (state.expiry !== null && state.expiry <= Date.now()))) await refresh(token(), false);
+    if (mode === 'rotate' && loggedIn() && (!token() || (state.expiry !== null && state.expiry <= Date.now()))) await refresh(token(), 'expired');
     for (let retried = false; ; retried = true) {
       const used = token();
       const response = await send(request.clone(), used);
@@ -147,7 +147,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       // Another request (or tab) renewed the token while this one was on its way: retry with the new one.
       if (used !== token()) continue;
       if (mode === 'rotate' && (body.reason === 'expired' || !used)) {
-        if (await refresh(used, false)) continue;
+        if (await refresh(used, 'expired')) continue;
         return response;
       }
       end(body.reason ?? body.error ?? 'unauthorized');
@@ -156,7 +156,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   }
 
   /** Single flight within the tab (one promise) and across tabs (the lock, then a look at what another tab did). */
-  function refresh(used: string | undefined, early: boolean): Promise<boolean> {
+  function refresh(used: string | undefined, cause: RefreshEvent['cause']): Promise<boolean> {
     flight ??= withTabLock(`${key}:refresh`, storage, shared, async () => {
       const state = load();
       if (!loggedIn()) return false;
@@ -176,7 +176,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         }
         const body = await response.json().catch(() => ({}));
         if (response.ok) issued(body, state.user);
-        onRefresh?.({ kind: 'refresh', status: response.status, expiry: time(body.expiry), reason: body.reason, ahead: early });
+        onRefresh?.({ kind: 'refresh', status: response.status, expiry: time(body.expiry), reason: body.reason, cause });
         // 400 invalid_grant (reused, revoked, expired...) and 401 end the session; an outage (5xx) does not.
         if (response.status === 400 || response.status === 401) end(body.reason ?? body.error);
         return response.ok;
@@ -185,11 +185,11 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return flight;
   }
 
-  async function extend(early = false): Promise<boolean> {
+  async function extend(cause: RefreshEvent['cause']): Promise<boolean> {
     const response = await call(`${auth}/extend`, { method: 'POST' });
     const body = (await response.json().catch(() => ({}))) as ExpiryResponse & Partial<ErrorBody>;
     if (response.ok) save({ ...load(), expiry: time(body.expiry), issued: Date.now() });
-    onRefresh?.({ kind: 'extend', status: response.status, expiry: time(body.expiry), reason: body.reason, ahead: early });
+    onRefresh?.({ kind: 'extend', status: response.status, expiry: time(body.expiry), reason: body.reason, cause });
     return response.ok;
   }
 
@@ -202,8 +202,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     timer = setTimeout(async () => {
       const state = load();
       if (state.expiry !== null && state.expiry > Date.now() && active > state.issued && blockedUntil < Date.now()) {
-        if (mode === 'rotate') await refresh(token(), true);
-        else await extend(true);
+        if (mode === 'rotate') await refresh(token(), 'ahead');
+        else await extend('ahead');
       }
       // Idle so far: look again shortly, until the token expires.
       if (load().expiry === expiry && expiry > Date.now()) unref((timer = setTimeout(plan, Math.max(lead / 4, 250))));
@@ -246,8 +246,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     logoutOthers: async () => void (await json(await call(`${auth}/logout-others`, { method: 'POST' }))),
     sessions: async () => json<SessionView[]>(await call(`${auth}/tokens`)),
     revoke: async (id: string) => void (await json(await call(`${auth}/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' }))),
-    refresh: () => refresh(token(), false),
-    extend: () => extend(),
+    refresh: () => refresh(token(), 'manual'),
+    extend: () => extend('manual'),
     state: () => {
       const { user, expiry } = load();
       return { loggedIn: loggedIn(), user, expiry };

@@ -19,7 +19,7 @@ export function servePage(app: NestExpressApplication, config: SampleConfig): vo
   const root = __dirname.endsWith(join('dist', 'sample-app')) ? join(__dirname, '..', '..') : join(__dirname, '..');
   app.useStaticAssets(join(root, 'sample-app', 'public'), { index: 'index.html', setHeaders: headers });
   app.useStaticAssets(join(root, 'dist', 'client'), { prefix: '/client/', setHeaders: headers });
-  app.getHttpAdapter().get('/page-config.json', (_request: unknown, response: { json(body: unknown): void }) => {
-    response.json({ mode: config.mode, cookies: config.cookie });
+  app.getHttpAdapter().get('/page-config.json', (_request: unknown, response: unknown) => {
+    app.getHttpAdapter().reply(response, { mode: config.mode, cookies: config.cookie }, 200);
   });
 }
