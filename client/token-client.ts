@@ -201,13 +201,15 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     const lead = ahead ?? life / 4;
     timer = setTimeout(async () => {
       const state = load();
+      // Timers cap at 2^31 ms (24.8 days); a far expiry is looked at again later.
+      if (state.expiry !== null && state.expiry - lead > Date.now()) return plan();
       if (state.expiry !== null && state.expiry > Date.now() && active > state.issued && blockedUntil < Date.now()) {
         if (mode === 'rotate') await refresh(token(), 'ahead');
         else await extend('ahead');
       }
       // Idle so far: look again shortly, until the token expires.
       if (load().expiry === expiry && expiry > Date.now()) unref((timer = setTimeout(plan, Math.max(lead / 4, 250))));
-    }, Math.max(expiry - lead - Date.now(), 0));
+    }, Math.min(Math.max(expiry - lead - Date.now(), 0), 2 ** 31 - 1));
     unref(timer);
   }
 

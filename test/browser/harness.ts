@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request as forward, Server } from 'node:http';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, request as forward } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
@@ -46,8 +46,14 @@ export interface Stage {
   close(): Promise<void>;
 }
 
-/** Builds the browser client into dist/client (the compiled sample app serves it at /client/). */
+/**
+ * Builds the browser client into dist/client (the compiled sample app serves it at /client/) unless
+ * the build is newer than its sources: parallel test files must not rewrite it under a running page.
+ */
 export function buildClient(): void {
+  const built = join(ROOT, 'dist', 'client', 'index.mjs');
+  const sources = [...readdirSync(join(ROOT, 'client')).map((name) => join(ROOT, 'client', name)), join(ROOT, 'lib', 'wire.ts')];
+  if (existsSync(built) && sources.every((source) => statSync(source).mtimeMs < statSync(built).mtimeMs)) return;
   execFileSync(process.execPath, [join(ROOT, 'client', 'build.mjs')], { stdio: 'inherit' });
 }
 
