@@ -5,7 +5,7 @@ describe('browser: extend mode keeps active pages alive', () => {
   let s: Stage;
   beforeAll(async () => {
     buildClient();
-    s = await stage({ AUTH_MODE: 'extend', ACCESS_TTL: '3', MIN_REFRESH_INTERVAL: '0' });
+    s = await stage({ AUTH_MODE: 'extend', ACCESS_TTL: '4', MIN_REFRESH_INTERVAL: '0' });
   });
   afterAll(() => s?.close());
 
