@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { InvalidGrantReason, InvalidTokenReason } from './wire';
 
-/** Why a bearer token was refused; clients act on it (`expired`: refresh now). */
-export type InvalidTokenReason = 'expired' | 'revoked' | 'malformed' | 'unknown';
+export type { InvalidGrantReason, InvalidTokenReason } from './wire';
 
 /** Parameters of the RFC 6750 `WWW-Authenticate` challenge an exception carries. */
 export interface Challenge {
@@ -49,7 +49,7 @@ export class InsufficientScopeException extends TokenAuthException {
 
 /** 400 `invalid_grant` (RFC 6749): the refresh token cannot be used. */
 export class InvalidGrantException extends TokenAuthException {
-  constructor(readonly reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'reused', description: string) {
+  constructor(readonly reason: InvalidGrantReason, description: string) {
     super(HttpStatus.BAD_REQUEST, { error: 'invalid_grant', reason, error_description: description, message: description }, null);
   }
 }

@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { TokenAuthModuleOptions } from './token-auth.options';
 import { DEFAULT_TOKEN_TABLE } from './storage/token.entity';
+import { ROUTE_PREFIX } from './wire';
 
 /** Options fixed when the module is declared (they shape routes and entities, so they cannot come from a factory). */
 export interface TokenAuthModuleExtras {
@@ -23,7 +24,7 @@ export interface TokenAuthModuleExtras {
 
 export const DEFAULT_EXTRAS: Required<Omit<TokenAuthModuleExtras, 'dataSource'>> & { dataSource?: string } = {
   isGlobal: false,
-  routePrefix: 'auth',
+  routePrefix: ROUTE_PREFIX,
   tableName: DEFAULT_TOKEN_TABLE,
   dataSource: undefined,
   globalGuard: false,

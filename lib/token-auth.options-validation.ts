@@ -1,6 +1,7 @@
 import { TOKEN_PREFIX_PATTERN } from './token-format';
 import { HashingSecret } from './token-hasher';
 import { systemClock } from './clock';
+import { CSRF_HEADER, EXPIRY_HEADER } from './wire';
 import { isStrongSecret, SECRET_RULE } from './secret-strength';
 import { CacheInvalidationChannel } from './token-cache';
 import { DEFAULT_IPV6_SUBNET } from './client-ip';
@@ -129,7 +130,7 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions, declaration
     refreshLimit: rateLimitOf('throttle.refresh', raw.throttle?.refresh, { limit: 30, window: 60 }),
     throttlerStorage: storageOf(raw.throttle?.storage),
     ipv6Subnet: ipv6SubnetOf(raw.throttle?.ipv6Subnet),
-    expiryHeader: raw.expiryHeader === false ? false : textOf('expiryHeader', raw.expiryHeader ?? 'X-Token-Expiry', /^[A-Za-z0-9-]{1,64}$/),
+    expiryHeader: raw.expiryHeader === false ? false : textOf('expiryHeader', raw.expiryHeader ?? EXPIRY_HEADER, /^[A-Za-z0-9-]{1,64}$/),
     clock: clockOf(raw.clock),
     onEvent: callbackOf(raw.onEvent),
     introspection: introspectionOf(raw.introspection),
@@ -233,7 +234,7 @@ function cookieOf(value: unknown, rotate: boolean): ResolvedTokenAuthOptions['co
     path: cookie.path === undefined ? null : textOf('cookie.path', cookie.path, /^\/[A-Za-z0-9/_-]*$/),
     secure: cookie.secure ?? true,
     sameSite,
-    csrfHeader: textOf('cookie.csrfHeader', cookie.csrfHeader ?? 'X-Requested-With', /^[A-Za-z0-9-]{1,64}$/),
+    csrfHeader: textOf('cookie.csrfHeader', cookie.csrfHeader ?? CSRF_HEADER, /^[A-Za-z0-9-]{1,64}$/),
   };
 }
 

@@ -1,5 +1,6 @@
 import { TokenRecord } from './storage/token.entity';
 import { TokenKind } from './token-format';
+import { SessionView } from './wire';
 
 /**
  * The public view of an authenticated token (`AuthenticatedToken.session`): what a controller may
@@ -45,17 +46,7 @@ export interface TokenDetails {
   scopes: string[];
 }
 
-/** One live session of a user, as `GET /auth/tokens` lists them. */
-export interface SessionView {
-  id: string;
-  name: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiry: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  current: boolean;
-}
+export type { SessionView } from './wire';
 
 /** ISO-8601 UTC, or `null`. */
 export function iso(ms: number | null): string | null {

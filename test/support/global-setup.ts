@@ -47,4 +47,6 @@ export default async function globalSetup(): Promise<void> {
 
   // Process-level tests (several sample-app instances) run the compiled app.
   execSync('npx tsc -p tsconfig.build.json', { stdio: 'inherit' });
+  // The browser tests serve the client module the sample app hands to the page.
+  execSync('node client/build.mjs', { stdio: 'inherit' });
 }

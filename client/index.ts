@@ -1,0 +1,4 @@
+export { createTokenClient } from './token-client';
+export type { LogoutReason, RefreshEvent, TokenClient, TokenClientError, TokenClientOptions } from './token-client';
+export type { StorageLike } from './session-store';
+export type { ErrorBody, InvalidGrantReason, InvalidTokenReason, SessionView } from '../lib/wire';

@@ -1,0 +1,263 @@
+import { CSRF_HEADER, ErrorBody, EXPIRY_HEADER, ExpiryResponse, InvalidGrantReason, InvalidTokenReason, LoginResponse, ROUTE_PREFIX, SessionView, TokenResponse } from '../lib/wire';
+import { SessionState, StorageLike, storageOf } from './session-store';
+import { withTabLock } from './tab-lock';
+
+/** Why the session ended: a server refusal reason (`reused` = compromised), `logout`, or an error code. */
+export type LogoutReason = InvalidTokenReason | InvalidGrantReason | 'logout' | (string & {});
+
+/** One refresh (rotate) or extension (extend) as it happened, for logs and status panels. */
+export interface RefreshEvent {
+  kind: 'refresh' | 'extend';
+  status: number;
+  /** The new expiry (epoch ms) after a success. */
+  expiry: number | null;
+  reason?: string;
+  /** What set it off: the token was close to expiry with the user active, a 401 `expired` (or a token known dead), or a call of `refresh()`/`extend()`. */
+  cause: 'ahead' | 'expired' | 'manual';
+}
+
+export interface TokenClientOptions {
+  /** Origin (and path) of the API, e.g. `https://api.example.com` or `location.origin`. */
+  baseUrl: string;
+  mode: 'extend' | 'rotate';
+  /** Default `'local'` (tabs share the session); in cookie mode it holds no token, only the user and expiry. */
+  storage?: 'local' | 'session' | 'memory' | StorageLike;
+  /** The server's cookie transport is on: `credentials: 'include'` plus the CSRF header, no token in storage. */
+  cookies?: boolean;
+  /** Called once when the session ends, with the reason. */
+  onLogout?: (reason: LogoutReason) => void;
+  /** Called after every refresh or extension. */
+  onRefresh?: (event: RefreshEvent) => void;
+  /** Route prefix of the auth routes (default `auth`). */
+  prefix?: string;
+  csrfHeader?: string;
+  expiryHeader?: string;
+  /** Refresh/extend this many ms before expiry when the user was active (default: a quarter of the token's life); `false`: never ahead. */
+  ahead?: number | false;
+  /** Storage key and lock name (default `nta`): two clients of one origin need two keys. */
+  key?: string;
+  fetch?: typeof fetch;
+}
+
+/** A `fetch` that authenticates, refreshes and retries, with the session helpers a page needs. */
+export interface TokenClient {
+  (input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** Logs in; rejects with a `TokenClientError` carrying the server's answer. */
+  login<User = unknown>(username: string, password: string, extra?: { name?: string; scope?: string }): Promise<{ user: User; expiry: number | null; scope?: string }>;
+  logout(): Promise<void>;
+  logoutOthers(): Promise<void>;
+  sessions(): Promise<SessionView[]>;
+  revoke(sessionId: string): Promise<void>;
+  /** Rotate mode: refreshes now (joining a refresh already under way); resolves whether it worked. */
+  refresh(): Promise<boolean>;
+  /** Extend mode: moves the expiry now; resolves whether it worked. */
+  extend(): Promise<boolean>;
+  /** What the client knows: whether a session is held, its user and expiry (no token). */
+  state(): { loggedIn: boolean; user?: unknown; expiry: number | null };
+  /** Stops timers and listeners. */
+  close(): void;
+}
+
+/** A refused helper call: `status` and the server's `body` (`error`, `reason`, `retryAfter`...). */
+export interface TokenClientError extends Error {
+  status: number;
+  body: Partial<ErrorBody>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
+const unref = (timer: any) => timer?.unref?.();
+
+/** Creates the client; see `TokenClient`. */
+export function createTokenClient(options: TokenClientOptions): TokenClient {
+  const { mode, cookies = false, onLogout, onRefresh, ahead } = options;
+  const base = options.baseUrl.replace(/\/$/, '');
+  const auth = `/${options.prefix ?? ROUTE_PREFIX}`;
+  const key = options.key ?? 'nta';
+  const csrf = options.csrfHeader ?? CSRF_HEADER;
+  const storage = storageOf(options.storage);
+  const http = options.fetch ?? ((input: Request) => fetch(input));
+  const g = globalThis as any;
+  const shared = storage === g.localStorage;
+  const dom = typeof g.document === 'object';
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(key) : null;
+  // Cookie mode, rotate: the short-lived access token lives in this closure only.
+  let memory: string | undefined;
+  let flight: Promise<boolean> | null = null;
+  let timer: any;
+  let active = 0;
+  let blockedUntil = 0;
+  // Whether this tab held a session: another tab may already have cleared the shared storage.
+  let held = false;
+
+  const load = (): SessionState => JSON.parse(storage.getItem(key) ?? 'null') ?? { expiry: null, issued: 0, life: 0 };
+  const token = () => (cookies ? memory : load().access);
+  const loggedIn = () => (cookies ? memory !== undefined || load().issued > 0 : load().access !== undefined);
+  const save = (state: SessionState) => {
+    storage.setItem(key, JSON.stringify(state));
+    plan();
+  };
+  const markActive = () => (active = Date.now());
+
+  function issued(body: TokenResponse, user: unknown): void {
+    const expiry = time(body.expiry);
+    const now = Date.now();
+    memory = cookies ? body.token ?? memory : undefined;
+    const state: SessionState = { expiry, issued: now, life: expiry === null ? 0 : expiry - now, user };
+    if (!cookies) Object.assign(state, { access: body.token, refresh: body.refreshToken ?? load().refresh });
+    held = true;
+    save(state);
+  }
+
+  function end(reason: LogoutReason, fromTab = false): void {
+    if (!held && !loggedIn()) return;
+    held = false;
+    memory = undefined;
+    storage.removeItem(key);
+    clearTimeout(timer);
+    if (!fromTab) channel?.postMessage(reason);
+    onLogout?.(reason);
+  }
+
+  /** Sends `request` with the credentials of the mode; reads the expiry header. */
+  async function send(request: Request, bearer: string | undefined): Promise<Response> {
+    const headers = new Headers(request.headers);
+    if (bearer && !headers.has('authorization')) headers.set('authorization', `Bearer ${bearer}`);
+    if (cookies) headers.set(csrf, '1');
+    const response = await http(new Request(request, { headers, credentials: cookies ? 'include' : request.credentials }));
+    const expiry = time(response.headers.get(options.expiryHeader ?? EXPIRY_HEADER));
+    const state = load();
+    if (expiry !== null && expiry !== state.expiry && bearer === token() && loggedIn()) save({ ...state, expiry, issued: mode === 'extend' ? Date.now() : state.issued });
+    return response;
+  }
+
+  async function call(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    if (!dom) markActive();
+    const request = new Request(typeof input === 'string' && !/^[a-z]+:/i.test(input) ? base + input : input, init);
+    if (flight) await flight;
+    const state = load();
+    // A token known to be dead (or, in cookie mode after a reload, not held) is refreshed before use, not after a 401.
+    if (mode === 'rotate' && loggedIn() && (!token() || (state.expiry !== null && state.expiry <= Date.now()))) await refresh(token(), 'expired');
+    for (let retried = false; ; retried = true) {
+      const used = token();
+      const response = await send(request.clone(), used);
+      if (response.status !== 401 || !loggedIn()) return response;
+      const body = (await response.clone().json().catch(() => ({}))) as Partial<ErrorBody>;
+      if (retried) return end(body.reason ?? body.error ?? 'unauthorized'), response;
+      // Another request (or tab) renewed the token while this one was on its way: retry with the new one.
+      if (used !== token()) continue;
+      if (mode === 'rotate' && (body.reason === 'expired' || !used)) {
+        if (await refresh(used, 'expired')) continue;
+        return response;
+      }
+      end(body.reason ?? body.error ?? 'unauthorized');
+      return response;
+    }
+  }
+
+  /** Single flight within the tab (one promise) and across tabs (the lock, then a look at what another tab did). */
+  function refresh(used: string | undefined, cause: RefreshEvent['cause']): Promise<boolean> {
+    flight ??= withTabLock(`${key}:refresh`, storage, shared, async () => {
+      const state = load();
+      if (!loggedIn()) return false;
+      if (!cookies && state.access !== used) return true;
+      for (let tries = 0; ; tries++) {
+        const wait = blockedUntil - Date.now();
+        if (wait > 0) await sleep(wait);
+        let response: Response;
+        try {
+          response = await http(post('refresh', cookies ? {} : { refreshToken: state.refresh }));
+        } catch {
+          return false;
+        }
+        if (response.status === 429) {
+          blockedUntil = Date.now() + 1000 * Number(response.headers.get('retry-after') ?? 1);
+          if (tries < 2) continue;
+        }
+        const body = (await response.json().catch(() => ({}))) as TokenResponse & Partial<ErrorBody>;
+        if (response.ok) issued(body, state.user);
+        onRefresh?.({ kind: 'refresh', status: response.status, expiry: time(body.expiry), reason: body.reason, cause });
+        // 400 invalid_grant (reused, revoked, expired...) and 401 end the session; an outage (5xx) does not.
+        if (response.status === 400 || response.status === 401) end(body.reason ?? body.error ?? 'unknown');
+        return response.ok;
+      }
+    }).finally(() => (flight = null));
+    return flight;
+  }
+
+  async function extend(cause: RefreshEvent['cause']): Promise<boolean> {
+    const response = await call(`${auth}/extend`, { method: 'POST' });
+    const body = (await response.json().catch(() => ({}))) as ExpiryResponse & Partial<ErrorBody>;
+    if (response.ok) save({ ...load(), expiry: time(body.expiry), issued: Date.now() });
+    onRefresh?.({ kind: 'extend', status: response.status, expiry: time(body.expiry), reason: body.reason, cause });
+    return response.ok;
+  }
+
+  /** Schedules the next look at the expiry: renew ahead of it if the user was active since the last issue. */
+  function plan(): void {
+    clearTimeout(timer);
+    const { expiry, life } = load();
+    if (ahead === false || expiry === null || !loggedIn()) return;
+    const lead = ahead ?? life / 4;
+    timer = setTimeout(async () => {
+      const state = load();
+      // Timers cap at 2^31 ms (24.8 days); a far expiry is looked at again later.
+      if (state.expiry !== null && state.expiry - lead > Date.now()) return plan();
+      if (state.expiry !== null && state.expiry > Date.now() && active > state.issued && blockedUntil < Date.now()) {
+        if (mode === 'rotate') await refresh(token(), 'ahead');
+        else await extend('ahead');
+      }
+      // Idle so far: look again shortly, until the token expires.
+      if (load().expiry === expiry && expiry > Date.now()) unref((timer = setTimeout(plan, Math.max(lead / 4, 250))));
+    }, Math.min(Math.max(expiry - lead - Date.now(), 0), 2 ** 31 - 1));
+    unref(timer);
+  }
+
+  function post(route: string, body?: object): Request {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (cookies) headers[csrf] = '1';
+    return new Request(`${base}${auth}/${route}`, { method: 'POST', headers, body: JSON.stringify(body ?? {}), credentials: cookies ? 'include' : 'same-origin' });
+  }
+
+  async function json<T>(response: Response): Promise<T> {
+    const body = (await response.json().catch(() => ({}))) as T & Partial<ErrorBody>;
+    if (response.ok) return body;
+    throw Object.assign(new Error(body.message ?? `HTTP ${response.status}`), { status: response.status, body });
+  }
+
+  async function quit(route: string): Promise<void> {
+    await call(`${auth}/${route}`, { method: 'POST' }).catch(() => undefined);
+    end('logout');
+  }
+
+  const events = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart'];
+  if (dom) for (const type of events) g.addEventListener(type, markActive, { passive: true });
+  if (channel) channel.onmessage = (event) => end(event.data, true);
+  unref(channel);
+  held = loggedIn();
+  plan();
+
+  return Object.assign(call, {
+    async login<User>(username: string, password: string, extra = {}) {
+      const body = await json<LoginResponse<User>>(await http(post('login', { username, password, ...extra })));
+      issued(body, body.user);
+      markActive();
+      return { user: body.user, expiry: time(body.expiry), scope: body.scope };
+    },
+    logout: () => quit('logout'),
+    logoutOthers: async () => void (await json(await call(`${auth}/logout-others`, { method: 'POST' }))),
+    sessions: async () => json<SessionView[]>(await call(`${auth}/tokens`)),
+    revoke: async (id: string) => void (await json(await call(`${auth}/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' }))),
+    refresh: () => refresh(token(), 'manual'),
+    extend: () => extend('manual'),
+    state: () => {
+      const { user, expiry } = load();
+      return { loggedIn: loggedIn(), user, expiry };
+    },
+    close() {
+      clearTimeout(timer);
+      channel?.close();
+      if (dom) for (const type of events) g.removeEventListener(type, markActive);
+    },
+  }) as TokenClient;
+}

@@ -1,0 +1,49 @@
+/// <reference lib="dom" />
+import { buildClient, logIn, register, sleep, Stage, stage } from './harness';
+
+// Scenario 5: in extend mode an active page keeps its session alive past the first expiry; an idle one expires.
+describe('browser: extend mode keeps active pages alive', () => {
+  let s: Stage;
+  beforeAll(async () => {
+    buildClient();
+    s = await stage({ AUTH_MODE: 'extend', ACCESS_TTL: '4', MIN_REFRESH_INTERVAL: '0' });
+  });
+  afterAll(() => s?.close());
+
+  it('extends the active page ahead of expiry and lets the idle one expire', async () => {
+    await register(s.url, 'erin');
+    await register(s.url, 'frank');
+    const active = await s.open();
+    const idle = await s.open();
+    await logIn(active.page, 'erin');
+    await logIn(idle.page, 'frank');
+    const firstExpiry = (await active.page.evaluate(() => (window as any).client.state().expiry)) as number;
+    const idleExpiry = (await idle.page.evaluate(() => (window as any).client.state().expiry)) as number;
+    const meBefore = s.count('GET', '/me');
+
+    // The user moves the mouse for more than twice the token's life; the page makes no request of its own.
+    const until = Math.max(firstExpiry, idleExpiry) + 3500;
+    for (let x = 0; Date.now() < until; x = (x + 37) % 400) {
+      await active.page.mouse.move(50 + x, 80);
+      await sleep(200);
+    }
+
+    expect(s.count('GET', '/me')).toBe(meBefore);
+    expect(await active.page.evaluate(async () => (await (window as any).client('/me')).status)).toBe(200);
+    expect(await idle.page.evaluate(async () => (await (window as any).client('/me')).status)).toBe(401);
+    await idle.page.waitForSelector('body[data-logout]');
+    expect(await idle.page.getAttribute('body', 'data-logout')).toBe('expired');
+    expect(await idle.page.textContent('#notice')).toContain('the session expired');
+    expect(await active.page.getAttribute('body', 'data-logout')).toBeNull();
+    expect(await active.page.textContent('#refreshes')).toContain('extend ahead of expiry: ok');
+
+    // What the server saw: extensions (all from the active page), one 401 (the idle page's), and the rows' expiries.
+    expect(s.count('POST', '/auth/extend', 200)).toBeGreaterThanOrEqual(2);
+    expect(s.count('POST', '/auth/extend')).toBe(s.count('POST', '/auth/extend', 200));
+    expect(s.count('GET', '/me', 401)).toBe(1);
+    const expiries = s.rows().map((row) => row.expires_at as number);
+    expect(expiries).toHaveLength(2);
+    expect(expiries.filter((expiry) => expiry > firstExpiry + 2000)).toHaveLength(1);
+    expect(expiries).toContain(idleExpiry);
+  });
+});
