@@ -92,3 +92,5 @@ export { RedisThrottlerStorage, type RedisScriptClient, type RedisThrottlerStora
 export { LoginThrottlerGuard } from './guards/token-auth-throttler.guard';
 /** Test helpers: a fake guard, a real token for a user, an in-memory token database (also `nest-token-auth/testing`). */
 export * from './testing';
+/** Options of `legacy.knox`: accept tokens from an existing django-rest-knox table while clients move over. */
+export type { KnoxOptions, KnoxHashAlgorithm, ResolvedKnoxOptions } from './legacy/knox/knox.options';

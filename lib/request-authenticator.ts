@@ -34,6 +34,7 @@ export class RequestAuthenticator {
     let token = credential.kind === 'token' ? credential.token : null;
     if (token === null && this.cookie && settings.mode === 'extend') token = this.cookie.read(request);
     if (token === null) return null;
+    if (this.auth.acceptsLegacy(token)) return this.auth.authenticateLegacy(token).then((authenticated) => (request[TOKEN_AUTH_REQUEST_KEY] = authenticated));
     return this.auth.authenticateParsed(this.auth.parseAccessToken(token)).then((authenticated) => (request[TOKEN_AUTH_REQUEST_KEY] = authenticated));
   }
 }

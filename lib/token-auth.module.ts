@@ -36,6 +36,8 @@ import { LegacySuccessors } from './rotation/legacy-successors';
 import { SealSweeper } from './rotation/seal-sweeper';
 import { TABLE_NAME_PATTERN, tokenEntity } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
+import { legacyTokensProvider } from './legacy/knox/knox.providers';
+import { createKnoxUpgradeController } from './legacy/knox/knox-upgrade.controller';
 
 const DECLARATION_KEYS = Object.keys(DEFAULT_EXTRAS);
 const ASYNC_KEYS = ['imports', 'useFactory', 'inject', 'useClass', 'useExisting', 'provideInjectionTokensFrom', ...DECLARATION_KEYS];
@@ -137,6 +139,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
         o.cookie ? new CookieTransport(o.cookie, o.cookie.path ?? (o.mode === 'rotate' && extras.routePrefix ? `/${extras.routePrefix}`.replace(/\/+/g, '/') : '/')) : null,
       inject: [TOKEN_AUTH_OPTIONS],
     },
+    legacyTokensProvider(extras.dataSource),
     TokenAuthEvents,
     TokenAuthService,
     TokenRotationService,
@@ -154,7 +157,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     ...definition,
     global: extras.isGlobal,
     imports: [...(definition.imports ?? []), ...(passport ? [passport.module] : []), TypeOrmModule.forFeature([entity], extras.dataSource)],
-    controllers: extras.routePrefix === false ? [] : [createTokenAuthController(extras.routePrefix)],
+    controllers: extras.routePrefix === false ? [] : [createTokenAuthController(extras.routePrefix), createKnoxUpgradeController(extras.routePrefix)],
     providers: [...(definition.providers ?? []), ...providers],
     exports: [...(definition.exports ?? []), TokenAuthService, TokenRotationService, TokenStandardsService, TokenPurgeService, TOKEN_AUTH_OPTIONS],
   };

@@ -6,6 +6,7 @@ import { CacheInvalidationChannel } from './token-cache';
 import { HashingSecret } from './token-hasher';
 import { TokenAuthEvent } from './token-auth.events';
 import { TokenAuthUserProvider } from './token-auth.users';
+import type { KnoxOptions, ResolvedKnoxOptions } from './legacy/knox/knox.options';
 
 /** `extend`: one sliding token per login. `rotate`: short access token plus one-time refresh token. */
 export type TokenAuthMode = 'extend' | 'rotate';
@@ -105,6 +106,8 @@ export interface TokenAuthModuleOptions {
    * (default 10,000), optional `invalidation` channel across instances. Default off.
    */
   cache?: { ttl?: number; max?: number; invalidation?: CacheInvalidationChannel } | false;
+  /** Also accept tokens another system issued, while its clients move over: `{ knox: KnoxOptions }`. Default none. */
+  legacy?: { knox?: KnoxOptions | false };
 }
 
 /** Options after defaults and validation; durations in milliseconds. */
@@ -131,4 +134,5 @@ export interface ResolvedTokenAuthOptions {
   introspection: IntrospectionOptions | false;
   cookie: ResolvedCookieOptions | false;
   cache: { ttlMs: number; max: number; invalidation: CacheInvalidationChannel | null } | false;
+  legacy: { knox: ResolvedKnoxOptions | false };
 }

@@ -20,6 +20,7 @@ import { grantScopes } from './token-scopes';
 import { TokenCache } from './token-cache';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
+import { LEGACY_TOKENS, LegacyTokens } from './legacy/legacy-tokens';
 
 /** A successfully authenticated access token, as `@CurrentToken()` and `authenticate()` give it. */
 export interface AuthenticatedToken<User = unknown> {
@@ -71,6 +72,7 @@ export class TokenAuthService implements OnModuleInit {
     private readonly events: TokenAuthEvents,
     private readonly moduleRef: ModuleRef,
     @Optional() @Inject(TokenCache) private readonly cache: TokenCache | null,
+    @Optional() @Inject(LEGACY_TOKENS) private readonly legacy: LegacyTokens | null = null,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -115,11 +117,13 @@ export class TokenAuthService implements OnModuleInit {
     const userId = userIdOf(this.users, user);
     const now = this.now();
     const issued = this.issuer.login(userId, meta, now);
-    const limit = this.options.tokenLimitPerUser;
+    // Live legacy (knox) sessions count against the limit too.
+    const limit = this.options.tokenLimitPerUser === null || !this.legacy ? this.options.tokenLimitPerUser : this.options.tokenLimitPerUser - (await this.legacy.liveCount(userId));
+    if (limit !== null && limit < 1) throw new TokenLimitExceededException(this.options.tokenLimitPerUser as number);
     if (limit === null) {
       await this.store.insert(issued.rows);
     } else if (!(await this.store.insertWithinLimit(issued.rows, limit, this.sessionKind, now))) {
-      throw new TokenLimitExceededException(limit);
+      throw new TokenLimitExceededException(this.options.tokenLimitPerUser as number);
     }
     this.events.emit('issued', userId, issued.rows[0].familyId);
     return resultOf(issued);
@@ -130,7 +134,19 @@ export class TokenAuthService implements OnModuleInit {
    * lookup, a constant-time digest check, the expiry rules and, when due, one throttled write.
    */
   async authenticate(token: string): Promise<AuthenticatedToken> {
+    if (this.acceptsLegacy(token)) return this.authenticateLegacy(token);
     return this.authenticateParsed(this.parseAccessToken(token));
+  }
+
+  /** Whether `token` has the shape of a legacy (knox) token the `legacy` option accepts (no I/O). */
+  acceptsLegacy(token: string): boolean {
+    return this.legacy !== null && this.legacy.accepts(token);
+  }
+
+  /** Authenticates a token of the legacy shape (`legacy` option) against its own table. */
+  authenticateLegacy(token: string): Promise<AuthenticatedToken> {
+    if (!this.legacy) throw new InvalidTokenException('malformed', 'The token is malformed.');
+    return this.legacy.authenticate(token, (userId) => this.askUsers(() => this.users.findById(userId)));
   }
 
   /**
@@ -174,6 +190,8 @@ export class TokenAuthService implements OnModuleInit {
 
   /** Extend mode, on demand: moves the expiry to `now + ttl` (capped), ignoring the write throttle. */
   async extend(auth: AuthenticatedToken): Promise<number | null> {
+    // A legacy token follows its own refresh rules, applied on use.
+    if (this.legacy?.owns(auth.session.sessionId)) return auth.expiresAt;
     const record = recordOf(auth);
     const now = this.now();
     const target = this.policy.expiryFor('access', now, record.absoluteExpiresAt);
@@ -197,7 +215,8 @@ export class TokenAuthService implements OnModuleInit {
 
   /** Revokes every token of a user (for the host: password change, account lock). Returns rows revoked. */
   async revokeAllForUser(userId: string, reason = 'revoked', exceptSessionId?: string): Promise<number> {
-    const count = await this.store.revokeUser(userId, this.now(), reason, exceptSessionId);
+    let count = await this.store.revokeUser(userId, this.now(), reason, exceptSessionId);
+    if (this.legacy) count += await this.legacy.revokeUser(userId, exceptSessionId);
     if (count > 0) this.events.emit('revoked', userId, null, { reason, count });
     return count;
   }
@@ -205,7 +224,10 @@ export class TokenAuthService implements OnModuleInit {
   /** The user's live sessions; `currentSessionId` marks the caller's own. */
   async sessions(userId: string, currentSessionId: string | null): Promise<SessionView[]> {
     const rows = await this.store.liveRowsOfUser(userId, this.now());
-    return sessionsOf(rows, currentSessionId, (row) => this.policy.effectiveExpiry(row));
+    const native = sessionsOf(rows, currentSessionId, (row) => this.policy.effectiveExpiry(row));
+    if (!this.legacy) return native;
+    // ISO times sort as they read; the sort is stable, so native sessions keep their order.
+    return [...native, ...(await this.legacy.sessions(userId, currentSessionId))].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
   /** Details of an authenticated token. */
@@ -214,7 +236,9 @@ export class TokenAuthService implements OnModuleInit {
   }
 
   private async revoke(userId: string, sessionId: string, reason: string): Promise<boolean> {
-    const count = await this.store.revokeFamily(sessionId, this.now(), reason, userId);
+    const count = this.legacy?.owns(sessionId)
+      ? Number(await this.legacy.revokeSession(userId, sessionId))
+      : await this.store.revokeFamily(sessionId, this.now(), reason, userId);
     if (count > 0) this.events.emit('revoked', userId, sessionId, { reason, count });
     return count > 0;
   }

@@ -85,6 +85,7 @@ export class AppModule implements OnApplicationShutdown {
               storage,
             },
             onEvent: logEvent,
+            legacy: config.knox ? { knox: config.knox } : undefined,
           }),
         }),
       ],

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { KnoxOptions } from '../lib';
 
 /** The sample app's settings, read from the environment and validated at boot. */
 export interface SampleConfig {
@@ -31,6 +32,8 @@ export interface SampleConfig {
   introspectionKey: string | null;
   /** DOCS=1: serve the OpenAPI UI at /docs and the document at /docs-json (off unless asked for). */
   docs: boolean;
+  /** KNOX_TABLE and friends: also accept django-rest-knox tokens from that table (see the README's migration guide). */
+  knox: KnoxOptions | false;
 }
 
 /** An environment variable with a bad value; the message names it. */
@@ -63,6 +66,27 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     cookie: flag(env, 'AUTH_COOKIE'),
     introspectionKey: introspectionKey(env.INTROSPECTION_KEY),
     docs: flag(env, 'DOCS'),
+    knox: knox(env),
+  };
+}
+
+/** KNOX_TABLE turns knox tokens on; the other KNOX_* variables mirror knox's settings (the module validates them). */
+function knox(env: NodeJS.ProcessEnv): KnoxOptions | false {
+  if (!env.KNOX_TABLE) return false;
+  const seconds = (name: string) => (env[name] === 'none' ? null : integer(env, name, undefined, 0));
+  const hash = env.KNOX_HASH_ALGORITHM;
+  return {
+    table: env.KNOX_TABLE,
+    version: (integer(env, 'KNOX_VERSION', 5, 4, 5) as 4 | 5),
+    tokenPrefix: env.KNOX_TOKEN_PREFIX ?? '',
+    tokenLength: integer(env, 'KNOX_TOKEN_LENGTH', undefined, 16, 128),
+    keyLength: integer(env, 'KNOX_KEY_LENGTH', undefined, 1, 138),
+    hashAlgorithm: hash ? (hash.replace(/^hashlib\./, '').replace('_', '-') as KnoxOptions['hashAlgorithm']) : undefined,
+    header: env.KNOX_HEADER || undefined,
+    ttl: seconds('KNOX_TTL'),
+    autoRefresh: flag(env, 'KNOX_AUTO_REFRESH'),
+    autoRefreshMaxTtl: seconds('KNOX_AUTO_REFRESH_MAX_TTL') ?? null,
+    minRefreshInterval: integer(env, 'KNOX_MIN_REFRESH_INTERVAL', undefined, 0),
   };
 }
 

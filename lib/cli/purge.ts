@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { DEFAULT_TOKEN_TABLE, TABLE_NAME_PATTERN, tokenEntity } from '../storage/token.entity';
 import { TokenPurger } from '../storage/token.purger';
+import { KnoxTable } from '../legacy/knox/knox-table';
 
 const USAGE = `usage: nest-token-auth-purge --database-url <sqlite:./file|postgres://...|mysql://...|mariadb://...>
-       [--table auth_tokens] [--revoked-older-than 604800] [--batch-size 1000] [--dry-run]
+       [--table auth_tokens] [--revoked-older-than 604800] [--batch-size 1000] [--knox-table knox_authtoken] [--dry-run]
 (DATABASE_URL is used when --database-url is absent)`;
 
 const HELP = `Deletes dead rows (expired, long-revoked, spent rows of ended sessions) from a nest-token-auth token table.
@@ -13,6 +14,7 @@ const HELP = `Deletes dead rows (expired, long-revoked, spent rows of ended sess
   --table                the token table (default auth_tokens)
   --revoked-older-than   seconds a revoked row is kept (default 604800, 7 days)
   --batch-size           rows deleted per statement, 1-10000 (default 1000)
+  --knox-table           also delete expired rows of this django-rest-knox table (legacy.knox)
   --dry-run              count what would be deleted, delete nothing
   -h, --help             print this help`;
 
@@ -25,6 +27,7 @@ interface PurgeCommand {
   revokedOlderThan: number;
   batchSize: number;
   dryRun: boolean;
+  knoxTable: string | null;
 }
 
 /** Deletes dead token rows from the command line, with no Nest app: only TypeORM and the driver. */
@@ -48,7 +51,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     await dataSource.initialize();
     const purger = new TokenPurger(dataSource, command.table);
     const { expired, revoked, spent } = await purger.purge({ revokedOlderThan: command.revokedOlderThan, batchSize: command.batchSize, dryRun: command.dryRun });
-    const summary = `${expired} expired, ${revoked} revoked, ${spent} spent rows from ${command.table} in ${Date.now() - started} ms`;
+    const knox = command.knoxTable === null ? '' : `, ${await new KnoxTable(dataSource, command.knoxTable).purgeExpired(Date.now(), command.dryRun)} expired rows from ${command.knoxTable}`;
+    const summary = `${expired} expired, ${revoked} revoked, ${spent} spent rows from ${command.table}${knox} in ${Date.now() - started} ms`;
     process.stdout.write(command.dryRun ? `dry run: would purge ${summary}\n` : `purged ${summary}\n`);
     return 0;
   } catch (error) {
@@ -70,17 +74,21 @@ function parseCommand(argv: string[], env: NodeJS.ProcessEnv): PurgeCommand {
       'revoked-older-than': { type: 'string', default: '604800' },
       'batch-size': { type: 'string', default: '1000' },
       'dry-run': { type: 'boolean', default: false },
+      'knox-table': { type: 'string' },
     },
   });
   const url = values['database-url'] ?? env.DATABASE_URL;
   if (!url) throw new UsageError('--database-url (or DATABASE_URL) is required');
   if (!TABLE_NAME_PATTERN.test(values.table)) throw new UsageError(`--table must match ${TABLE_NAME_PATTERN} (got "${values.table}")`);
+  const knoxTable = values['knox-table'] ?? null;
+  if (knoxTable !== null && !TABLE_NAME_PATTERN.test(knoxTable)) throw new UsageError(`--knox-table must match ${TABLE_NAME_PATTERN} (got "${knoxTable}")`);
   return {
     connection: connectionOf(url),
     table: values.table,
     revokedOlderThan: whole('--revoked-older-than', values['revoked-older-than'], 0, Number.MAX_SAFE_INTEGER),
     batchSize: whole('--batch-size', values['batch-size'], 1, 10000),
     dryRun: values['dry-run'],
+    knoxTable,
   };
 }
 
