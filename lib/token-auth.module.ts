@@ -36,6 +36,7 @@ import { LegacySuccessors } from './rotation/legacy-successors';
 import { SealSweeper } from './rotation/seal-sweeper';
 import { TABLE_NAME_PATTERN, tokenEntity } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
+import { dpopBindingProvider } from './dpop/dpop.providers';
 
 const DECLARATION_KEYS = Object.keys(DEFAULT_EXTRAS);
 const ASYNC_KEYS = ['imports', 'useFactory', 'inject', 'useClass', 'useExisting', 'provideInjectionTokensFrom', ...DECLARATION_KEYS];
@@ -137,6 +138,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
         o.cookie ? new CookieTransport(o.cookie, o.cookie.path ?? (o.mode === 'rotate' && extras.routePrefix ? `/${extras.routePrefix}`.replace(/\/+/g, '/') : '/')) : null,
       inject: [TOKEN_AUTH_OPTIONS],
     },
+    dpopBindingProvider,
     TokenAuthEvents,
     TokenAuthService,
     TokenRotationService,

@@ -5,6 +5,7 @@ import { isStrongSecret, SECRET_RULE } from './secret-strength';
 import { CacheInvalidationChannel } from './token-cache';
 import { DEFAULT_IPV6_SUBNET } from './client-ip';
 import { CookieOptions, RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
+import { DPOP_OPTION_KEYS, resolveDpopOptions } from './dpop/dpop.options';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -33,12 +34,14 @@ export class TokenAuthConfigError extends Error {
 const OPTION_KEYS = Object.keys({
   mode: 1, users: 1, secrets: 1, schemes: 1, realm: 1, tokenPrefix: 1, ttl: 1, refreshTtl: 1, minRefreshInterval: 1, maxLifetime: 1,
   reuseGrace: 1, tokenLimitPerUser: 1, throttle: 1, expiryHeader: 1, clock: 1, onEvent: 1, introspection: 1, cookie: 1, cache: 1,
+  dpop: 1,
 } satisfies Record<keyof TokenAuthModuleOptions, 1>);
 const NESTED_KEYS: Record<string, string[]> = {
   throttle: Object.keys({ login: 1, refresh: 1, storage: 1, ipv6Subnet: 1 } satisfies Record<keyof NonNullable<TokenAuthModuleOptions['throttle']>, 1>),
   cookie: Object.keys({ name: 1, path: 1, secure: 1, sameSite: 1, csrfHeader: 1 } satisfies Record<keyof CookieOptions, 1>),
   cache: Object.keys({ ttl: 1, max: 1, invalidation: 1 } satisfies Record<keyof Exclude<TokenAuthModuleOptions['cache'], false | undefined>, 1>),
   introspection: ['authorize'],
+  dpop: DPOP_OPTION_KEYS,
 };
 
 /**
@@ -112,11 +115,16 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions, declaration
   if (rotate && typeof ttl === 'number' && typeof reuseGrace === 'number' && reuseGrace >= ttl) {
     throw new TokenAuthConfigError('reuseGrace', `shorter than ttl (${ttl} s) in rotate mode`, reuseGrace);
   }
+  const clock = clockOf(raw.clock);
+  const dpop = resolveDpopOptions(raw.dpop, clock, (option, accepts, got) => new TokenAuthConfigError(option, accepts, got));
+  const schemes = schemesOf(raw.schemes ?? ['Bearer', 'Token']);
+  // A bound token comes as `Authorization: DPoP <token>`.
+  if (dpop) schemes.add('dpop');
   return {
     mode,
     users: raw.users,
     secrets: secretsOf(raw.secrets),
-    schemes: schemesOf(raw.schemes ?? ['Bearer', 'Token']),
+    schemes,
     realm: textOf('realm', raw.realm ?? 'api', /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/),
     tokenPrefix: textOf('tokenPrefix', raw.tokenPrefix ?? 'ntk', TOKEN_PREFIX_PATTERN),
     accessTtlMs: ttl === null ? null : seconds('ttl', ttl, false),
@@ -130,11 +138,12 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions, declaration
     throttlerStorage: storageOf(raw.throttle?.storage),
     ipv6Subnet: ipv6SubnetOf(raw.throttle?.ipv6Subnet),
     expiryHeader: raw.expiryHeader === false ? false : textOf('expiryHeader', raw.expiryHeader ?? 'X-Token-Expiry', /^[A-Za-z0-9-]{1,64}$/),
-    clock: clockOf(raw.clock),
+    clock,
     onEvent: callbackOf(raw.onEvent),
     introspection: introspectionOf(raw.introspection),
     cookie: cookieOf(raw.cookie, rotate),
     cache: cacheOf(raw.cache),
+    dpop,
   };
 }
 

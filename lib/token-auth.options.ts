@@ -6,6 +6,7 @@ import { CacheInvalidationChannel } from './token-cache';
 import { HashingSecret } from './token-hasher';
 import { TokenAuthEvent } from './token-auth.events';
 import { TokenAuthUserProvider } from './token-auth.users';
+import { DpopMode, DpopOptions, ResolvedDpopOptions } from './dpop/dpop.options';
 
 /** `extend`: one sliding token per login. `rotate`: short access token plus one-time refresh token. */
 export type TokenAuthMode = 'extend' | 'rotate';
@@ -105,6 +106,11 @@ export interface TokenAuthModuleOptions {
    * (default 10,000), optional `invalidation` channel across instances. Default off.
    */
   cache?: { ttl?: number; max?: number; invalidation?: CacheInvalidationChannel } | false;
+  /**
+   * DPoP (RFC 9449) sender-constrained tokens: `'off'`, `'optional'`, `'required'`, or `DpopOptions`
+   * for algorithms, proof window, server nonces, a shared replay store and the public origin. Default `'off'`.
+   */
+  dpop?: DpopMode | DpopOptions;
 }
 
 /** Options after defaults and validation; durations in milliseconds. */
@@ -131,4 +137,5 @@ export interface ResolvedTokenAuthOptions {
   introspection: IntrospectionOptions | false;
   cookie: ResolvedCookieOptions | false;
   cache: { ttlMs: number; max: number; invalidation: CacheInvalidationChannel | null } | false;
+  dpop: ResolvedDpopOptions | false;
 }

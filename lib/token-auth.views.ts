@@ -29,6 +29,8 @@ export interface TokenInfo {
   /** Client IP and User-Agent recorded at login. */
   ip: string | null;
   userAgent: string | null;
+  /** Whether the session is bound to a DPoP key (RFC 9449); the key itself is never shown. */
+  dpopBound: boolean;
 }
 
 /** Details of one token, as `GET /auth/token` returns them. */
@@ -43,6 +45,8 @@ export interface TokenDetails {
   absoluteExpiry: string | null;
   lastUsedAt: string | null;
   scopes: string[];
+  /** Whether the session is bound to a DPoP key. */
+  dpopBound: boolean;
 }
 
 /** One live session of a user, as `GET /auth/tokens` lists them. */
@@ -55,6 +59,8 @@ export interface SessionView {
   ip: string | null;
   userAgent: string | null;
   current: boolean;
+  /** Whether the session is bound to a DPoP key. */
+  dpopBound: boolean;
 }
 
 /** ISO-8601 UTC, or `null`. */
@@ -78,6 +84,7 @@ export function tokenInfoOf(row: TokenRecord, expiresAt: number | null): TokenIn
     lastUsedAt: row.lastUsedAt,
     ip: row.ip,
     userAgent: row.userAgent,
+    dpopBound: row.dpopJkt != null,
   };
 }
 
@@ -92,6 +99,7 @@ export function detailsOf(info: TokenInfo): TokenDetails {
     absoluteExpiry: iso(info.absoluteExpiresAt),
     lastUsedAt: iso(info.lastUsedAt),
     scopes: [...info.scopes],
+    dpopBound: info.dpopBound,
   };
 }
 
@@ -113,6 +121,7 @@ export function sessionsOf(rows: TokenRecord[], currentFamilyId: string | null, 
         ip: first.ip,
         userAgent: first.userAgent,
         current: first.familyId === currentFamilyId,
+        dpopBound: first.dpopJkt != null,
         loginAt: first.loginAt,
       };
     })
