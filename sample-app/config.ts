@@ -31,6 +31,8 @@ export interface SampleConfig {
   introspectionKey: string | null;
   /** DOCS=1: serve the OpenAPI UI at /docs and the document at /docs-json (off unless asked for). */
   docs: boolean;
+  /** DPOP=off|optional|required: DPoP sender-constrained tokens (RFC 9449); replays are shared through Redis with REDIS_URL. */
+  dpop: 'off' | 'optional' | 'required';
 }
 
 /** An environment variable with a bad value; the message names it. */
@@ -63,6 +65,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     cookie: flag(env, 'AUTH_COOKIE'),
     introspectionKey: introspectionKey(env.INTROSPECTION_KEY),
     docs: flag(env, 'DOCS'),
+    dpop: dpopMode(env.DPOP),
   };
 }
 
@@ -102,6 +105,12 @@ function redisUrl(raw: string | undefined): string | null {
   if (raw === undefined || raw === '') return null;
   if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError('REDIS_URL must be redis://host:port');
   return raw;
+}
+
+function dpopMode(raw: string | undefined): SampleConfig['dpop'] {
+  if (raw === undefined || raw === '') return 'off';
+  if (raw === 'off' || raw === 'optional' || raw === 'required') return raw;
+  throw new ConfigError(`DPOP must be "off", "optional" or "required" (got "${raw}")`);
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {

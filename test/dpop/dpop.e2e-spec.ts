@@ -75,7 +75,7 @@ describe.each(cases)('DPoP (optional) on %s in %s mode', (db, mode) => {
 
   it('refuses a DPoP request without a proof, with two proofs, or with garbage', async () => {
     expectProofRefused(await get('/me', bound.token), 'missing');
-    const twice = await t.http().get('/me').set('Authorization', `DPoP ${bound.token}`).set('DPoP', [await proofFor('/me', bound.token), await proofFor('/me', bound.token)]);
+    const twice = await t.http().get('/me').set('Authorization', `DPoP ${bound.token}`).set('DPoP', [await proofFor('/me', bound.token), await proofFor('/me', bound.token)] as unknown as string);
     expectProofRefused(twice, 'multiple');
     for (const garbage of ['x', 'a.b.c', '..', `${'A'.repeat(9000)}`]) expectProofRefused(await get('/me', bound.token, garbage), 'malformed');
     expectProofRefused(await get('/me', bound.token, 'e30.e30.'), 'typ');
