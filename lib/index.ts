@@ -85,6 +85,8 @@ export type { DpopMode, DpopAlgorithm, DpopOptions, ResolvedDpopOptions } from '
 export { DpopRefusedException, type DpopRefusalReason, type DpopRefusalSite } from './dpop/dpop.exceptions';
 export { MemoryDpopReplayStore, type DpopReplayStore } from './dpop/dpop-replay.store';
 export { redisDpopReplayStore, type RedisSetClient, type RedisDpopReplayStoreOptions } from './dpop/redis-dpop-replay.store';
+/** What a request presents for DPoP (proof, method, URI), as `TokenAuthService.login` and `TokenRotationService.refresh` take it. */
+export type { DpopPresentation } from './dpop/dpop-request';
 /** A time source; pass one as `clock` to control time in tests. */
 export type { Clock } from './clock';
 /** A server secret with its id, for `secrets`. */
