@@ -136,6 +136,7 @@ function fillerRows(count: number, rotate: boolean): TokenRecord[] {
       ip: `198.51.100.${bytes[46]}`,
       userAgent: 'Mozilla/5.0 (X11; Linux x86_64) bench-filler',
       scopes: null,
+      dpopJkt: null,
     });
   }
   return rows;

@@ -71,13 +71,22 @@ export { TokenPurgeService } from './token-purge.service';
 export { TokenPurger, type PurgeOptions, type PurgeResult } from './storage/token.purger';
 /** Every TypeORM migration of the token table, oldest first, for hosts running with `synchronize: false`. */
 export { tokenTableMigrations } from './storage/token-table.migration';
-/** The individual token-table migrations (0.1.0: create the table; 0.2.0: add the successor seal column). */
+/** The individual token-table migrations (0.1.0: create the table; 0.2.0: add the successor seal column; 0.3.0: add the DPoP binding column). */
 export {
   createTokenTableMigration,
   createSuccessorSealMigration,
+  createDpopBindingMigration,
   type TokenTableMigrationOptions,
   type SuccessorSealMigrationOptions,
+  type DpopBindingMigrationOptions,
 } from './storage/token-table.migration';
+/** DPoP (RFC 9449): the `dpop` option's types, its refusal and reasons, and replay stores (in memory; Redis for several instances). */
+export type { DpopMode, DpopAlgorithm, DpopOptions, ResolvedDpopOptions } from './dpop/dpop.options';
+export { DpopRefusedException, type DpopRefusalReason, type DpopRefusalSite } from './dpop/dpop.exceptions';
+export { MemoryDpopReplayStore, type DpopReplayStore } from './dpop/dpop-replay.store';
+export { redisDpopReplayStore, type RedisSetClient, type RedisDpopReplayStoreOptions } from './dpop/redis-dpop-replay.store';
+/** What a request presents for DPoP (proof, method, URI), as `TokenAuthService.login` and `TokenRotationService.refresh` take it. */
+export type { DpopPresentation } from './dpop/dpop-request';
 /** A time source; pass one as `clock` to control time in tests. */
 export type { Clock } from './clock';
 /** A server secret with its id, for `secrets`. */

@@ -4,6 +4,7 @@ import { CookieTransport } from './cookie-transport';
 import { TOKEN_AUTH_COOKIE, TOKEN_AUTH_REQUEST_KEY } from './token-auth.constants';
 import { InvalidTokenException } from './token-auth.exceptions';
 import { AuthenticatedToken, TokenAuthService } from './token-auth.service';
+import { DpopBinding } from './dpop/dpop-binding';
 
 /**
  * Authenticates an HTTP request: reads its credentials (the `Authorization` header, or the HttpOnly
@@ -15,6 +16,7 @@ export class RequestAuthenticator {
   constructor(
     private readonly auth: TokenAuthService,
     @Optional() @Inject(TOKEN_AUTH_COOKIE) private readonly cookie: CookieTransport | null,
+    @Optional() @Inject(DpopBinding) private readonly dpop: DpopBinding | null,
   ) {}
 
   /** Name of the response header that reports the token's expiry, or `false`. */
@@ -35,6 +37,7 @@ export class RequestAuthenticator {
     if (token === null && this.cookie && settings.mode === 'extend') token = this.cookie.read(request);
     if (token === null) return null;
     if (this.auth.acceptsLegacy(token)) return this.auth.authenticateLegacy(token).then((authenticated) => (request[TOKEN_AUTH_REQUEST_KEY] = authenticated));
-    return this.auth.authenticateParsed(this.auth.parseAccessToken(token)).then((authenticated) => (request[TOKEN_AUTH_REQUEST_KEY] = authenticated));
+    const parsed = this.auth.parseAccessToken(token);
+    return this.auth.authenticateParsed(parsed, token, this.dpop?.presentation(request)).then((authenticated) => (request[TOKEN_AUTH_REQUEST_KEY] = authenticated));
   }
 }

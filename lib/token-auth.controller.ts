@@ -17,6 +17,8 @@ import { AuthenticatedToken, LoginResult, TokenAuthService } from './token-auth.
 import { TokenRotationService } from './token-rotation.service';
 import { iso } from './token-auth.views';
 import { userIdOf } from './token-auth.users';
+import { DpopBinding } from './dpop/dpop-binding';
+import { presentationOf } from './dpop/dpop-request';
 
 const MAX_USER_AGENT = 255;
 const COOKIE_MAX_MS = 400 * 24 * 3600 * 1000;
@@ -33,6 +35,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
       private readonly standards: TokenStandardsService,
       @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
       @Optional() @Inject(TOKEN_AUTH_COOKIE) private readonly cookie: CookieTransport | null,
+      @Optional() @Inject(DpopBinding) private readonly dpop: DpopBinding | null,
     ) {}
 
     @Post('login')
@@ -51,7 +54,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
       const user = await this.auth.verifyCredentials(username, password);
       const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, MAX_USER_AGENT) : null;
       const scopes = await this.auth.grantScopes(user, scope);
-      const result = await this.auth.login(user, { name, ip: request.ip ?? null, userAgent, scopes });
+      const result = await this.auth.login(user, { name, ip: request.ip ?? null, userAgent, scopes }, this.dpopOf(request));
       const provider = this.auth.userProvider;
       const publicUser = provider.serialize ? provider.serialize(user) : { id: userIdOf(provider, user) };
       return { ...this.tokens(result, response), user: publicUser };
@@ -73,7 +76,7 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
       const fromCookie = this.cookie && !(body && typeof body === 'object' && 'refreshToken' in body) ? this.cookie.read(request) : null;
       const { refreshToken } = fromCookie !== null ? { refreshToken: fromCookie } : readRefreshBody(body);
       const looked = request[REFRESH_LOOKUP_KEY];
-      return this.tokens(await this.rotation.refresh(refreshToken, looked?.token === refreshToken ? looked.record : undefined), response);
+      return this.tokens(await this.rotation.refresh(refreshToken, looked?.token === refreshToken ? looked.record : undefined, this.dpopOf(request)), response);
     }
 
     @Post('extend')
@@ -180,6 +183,11 @@ export function createTokenAuthController(prefix: string): Type<unknown> {
       if (!introspection) throw new RouteNotEnabledException(`POST ${request.url?.split('?')[0]}`, 'the introspection option');
       if (!(await introspection.authorize(request))) throw new InvalidCredentialsException('You may not introspect tokens.');
       return this.standards.introspect(readTokenBody(body).token);
+    }
+
+    /** The request's DPoP proof and target, when DPoP is on. */
+    private dpopOf(request: any) {
+      return this.dpop ? presentationOf(request, this.dpop.options.origin) : undefined;
     }
 
     /** The token part of a login or refresh answer; with the cookie transport, the cookie's token leaves the body. */

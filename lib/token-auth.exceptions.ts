@@ -8,16 +8,23 @@ export interface Challenge {
   error?: string;
   description?: string;
   scope?: string;
+  /** The scheme the error belongs to; default `Bearer` (`DPoP` for DPoP refusals, RFC 9449 section 7.1). */
+  scheme?: 'Bearer' | 'DPoP';
 }
 
 /**
  * Base of every refusal the module makes. The body carries a stable `error` code and a message;
- * `challenge` (when set) becomes the `WWW-Authenticate` header.
+ * `challenge` (when set) becomes the `WWW-Authenticate` header; `headers` are further response headers.
  * Refusals are expected answers, not faults, so they skip the stack trace: capturing one through
  * Nest's async frames costs more than the whole check of a forged token.
  */
 export abstract class TokenAuthException extends HttpException {
-  protected constructor(status: number, body: Record<string, unknown>, readonly challenge: Challenge | null) {
+  protected constructor(
+    status: number,
+    body: Record<string, unknown>,
+    readonly challenge: Challenge | null,
+    readonly headers: Record<string, string> | null = null,
+  ) {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super({ statusCode: status, ...body }, status);

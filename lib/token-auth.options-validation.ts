@@ -7,6 +7,7 @@ import { CacheInvalidationChannel } from './token-cache';
 import { DEFAULT_IPV6_SUBNET } from './client-ip';
 import { CookieOptions, RateLimit, ResolvedTokenAuthOptions, TokenAuthModuleOptions } from './token-auth.options';
 import { resolveKnoxOptions } from './legacy/knox/knox.options';
+import { DPOP_OPTION_KEYS, resolveDpopOptions } from './dpop/dpop.options';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -36,6 +37,7 @@ const OPTION_KEYS = Object.keys({
   mode: 1, users: 1, secrets: 1, schemes: 1, realm: 1, tokenPrefix: 1, ttl: 1, refreshTtl: 1, minRefreshInterval: 1, maxLifetime: 1,
   reuseGrace: 1, tokenLimitPerUser: 1, throttle: 1, expiryHeader: 1, clock: 1, onEvent: 1, introspection: 1, cookie: 1, cache: 1,
   legacy: 1,
+  dpop: 1,
 } satisfies Record<keyof TokenAuthModuleOptions, 1>);
 const NESTED_KEYS: Record<string, string[]> = {
   throttle: Object.keys({ login: 1, refresh: 1, storage: 1, ipv6Subnet: 1 } satisfies Record<keyof NonNullable<TokenAuthModuleOptions['throttle']>, 1>),
@@ -43,6 +45,7 @@ const NESTED_KEYS: Record<string, string[]> = {
   cache: Object.keys({ ttl: 1, max: 1, invalidation: 1 } satisfies Record<keyof Exclude<TokenAuthModuleOptions['cache'], false | undefined>, 1>),
   introspection: ['authorize'],
   legacy: ['knox'],
+  dpop: DPOP_OPTION_KEYS,
 };
 
 /**
@@ -117,9 +120,12 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions, declaration
     throw new TokenAuthConfigError('reuseGrace', `shorter than ttl (${ttl} s) in rotate mode`, reuseGrace);
   }
   const knox = resolveKnoxOptions(raw.legacy);
+  const clock = clockOf(raw.clock);
+  const dpop = resolveDpopOptions(raw.dpop, clock, (option, accepts, got) => new TokenAuthConfigError(option, accepts, got));
   const schemes = schemesOf(raw.schemes ?? ['Bearer', 'Token']);
-  // Knox clients keep sending their own scheme (AUTH_HEADER_PREFIX).
+  // Knox clients keep sending their own scheme (AUTH_HEADER_PREFIX); a bound token comes as `Authorization: DPoP <token>`.
   if (knox) schemes.add(knox.header.toLowerCase());
+  if (dpop) schemes.add('dpop');
   return {
     mode,
     users: raw.users,
@@ -138,12 +144,13 @@ export function resolveTokenAuthOptions(raw: TokenAuthModuleOptions, declaration
     throttlerStorage: storageOf(raw.throttle?.storage),
     ipv6Subnet: ipv6SubnetOf(raw.throttle?.ipv6Subnet),
     expiryHeader: raw.expiryHeader === false ? false : textOf('expiryHeader', raw.expiryHeader ?? EXPIRY_HEADER, /^[A-Za-z0-9-]{1,64}$/),
-    clock: clockOf(raw.clock),
+    clock,
     onEvent: callbackOf(raw.onEvent),
     introspection: introspectionOf(raw.introspection),
     cookie: cookieOf(raw.cookie, rotate),
     cache: cacheOf(raw.cache),
     legacy: { knox },
+    dpop,
   };
 }
 

@@ -7,6 +7,7 @@ import { HashingSecret } from './token-hasher';
 import { TokenAuthEvent } from './token-auth.events';
 import { TokenAuthUserProvider } from './token-auth.users';
 import type { KnoxOptions, ResolvedKnoxOptions } from './legacy/knox/knox.options';
+import { DpopMode, DpopOptions, ResolvedDpopOptions } from './dpop/dpop.options';
 
 /** `extend`: one sliding token per login. `rotate`: short access token plus one-time refresh token. */
 export type TokenAuthMode = 'extend' | 'rotate';
@@ -108,6 +109,11 @@ export interface TokenAuthModuleOptions {
   cache?: { ttl?: number; max?: number; invalidation?: CacheInvalidationChannel } | false;
   /** Also accept tokens another system issued, while its clients move over: `{ knox: KnoxOptions }`. Default none. */
   legacy?: { knox?: KnoxOptions | false };
+  /**
+   * DPoP (RFC 9449) sender-constrained tokens: `'off'`, `'optional'`, `'required'`, or `DpopOptions`
+   * for algorithms, proof window, server nonces, a shared replay store and the public origin. Default `'off'`.
+   */
+  dpop?: DpopMode | DpopOptions;
 }
 
 /** Options after defaults and validation; durations in milliseconds. */
@@ -135,4 +141,5 @@ export interface ResolvedTokenAuthOptions {
   cookie: ResolvedCookieOptions | false;
   cache: { ttlMs: number; max: number; invalidation: CacheInvalidationChannel | null } | false;
   legacy: { knox: ResolvedKnoxOptions | false };
+  dpop: ResolvedDpopOptions | false;
 }

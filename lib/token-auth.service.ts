@@ -21,6 +21,8 @@ import { TokenCache } from './token-cache';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 import { LEGACY_TOKENS, LegacyTokens } from './legacy/legacy-tokens';
+import { boundTokenWithoutProof, DpopBinding } from './dpop/dpop-binding';
+import { DpopPresentation } from './dpop/dpop-request';
 
 /** A successfully authenticated access token, as `@CurrentToken()` and `authenticate()` give it. */
 export interface AuthenticatedToken<User = unknown> {
@@ -72,6 +74,7 @@ export class TokenAuthService implements OnModuleInit {
     private readonly events: TokenAuthEvents,
     private readonly moduleRef: ModuleRef,
     @Optional() @Inject(TokenCache) private readonly cache: TokenCache | null,
+    @Optional() @Inject(DpopBinding) private readonly dpop: DpopBinding | null,
     @Optional() @Inject(LEGACY_TOKENS) private readonly legacy: LegacyTokens | null = null,
   ) {}
 
@@ -112,9 +115,13 @@ export class TokenAuthService implements OnModuleInit {
     return grantScopes(requested, await this.askUsers(() => provider.allowedScopes!(user)));
   }
 
-  /** Starts a session for `user`; refuses when the user holds `tokenLimitPerUser` live sessions. */
-  async login(user: unknown, meta: SessionMeta = {}): Promise<LoginResult> {
+  /**
+   * Starts a session for `user`; refuses when the user holds `tokenLimitPerUser` live sessions. With
+   * DPoP on, `dpop` (the login request's proof) binds the session to its key, or is required.
+   */
+  async login(user: unknown, meta: SessionMeta = {}, dpop?: DpopPresentation): Promise<LoginResult> {
     const userId = userIdOf(this.users, user);
+    if (this.dpop && dpop) meta = { ...meta, dpopJkt: await this.dpop.keyForLogin(userId, dpop) };
     const now = this.now();
     const issued = this.issuer.login(userId, meta, now);
     // Live legacy (knox) sessions count against the limit too.
@@ -160,8 +167,11 @@ export class TokenAuthService implements OnModuleInit {
     return parsed;
   }
 
-  /** The second half of `authenticate`, for a token `parseAccessToken` accepted. */
-  async authenticateParsed(parsed: ParsedToken): Promise<AuthenticatedToken> {
+  /**
+   * The second half of `authenticate`, for a token `parseAccessToken` accepted. `token` and `dpop`
+   * come from a request under DPoP (see `DpopBinding.checkAccess`); a bound token needs them.
+   */
+  async authenticateParsed(parsed: ParsedToken, token?: string, dpop?: DpopPresentation): Promise<AuthenticatedToken> {
     const cached = this.cache?.get(parsed.keyId);
     const record = cached ? this.lookup.check(parsed, cached.record) : await this.lookup.find(parsed);
     if (!record) throw new InvalidTokenException('unknown', 'The token is not known.');
@@ -171,6 +181,8 @@ export class TokenAuthService implements OnModuleInit {
       this.events.emit('expired', record.userId, record.familyId);
       throw new InvalidTokenException('expired', 'The token has expired.');
     }
+    // The one DPoP branch: bound tokens, and requests under DPoP; before any write, so a refused proof changes nothing.
+    if (record.dpopJkt !== null || dpop !== undefined) await this.checkDpop(record, token, dpop);
     const user = cached ? cached.user : await this.askUsers(() => this.users.findById(record.userId));
     if (!user) throw new InvalidTokenException('revoked', "The token's user no longer exists.");
     if (!cached) this.cache?.set(parsed.keyId, record, user);
@@ -233,6 +245,12 @@ export class TokenAuthService implements OnModuleInit {
   /** Details of an authenticated token. */
   details(auth: AuthenticatedToken): TokenDetails {
     return detailsOf(auth.session);
+  }
+
+  private async checkDpop(record: TokenRecord, token: string | undefined, dpop: DpopPresentation | undefined): Promise<void> {
+    if (this.dpop && token !== undefined) return this.dpop.checkAccess(record, token, dpop);
+    this.events.emit('dpop-proof-rejected', record.userId, record.familyId, { reason: 'dpop_bound' });
+    throw boundTokenWithoutProof();
   }
 
   private async revoke(userId: string, sessionId: string, reason: string): Promise<boolean> {

@@ -30,6 +30,8 @@ export interface TokenInfo {
   /** Client IP and User-Agent recorded at login. */
   ip: string | null;
   userAgent: string | null;
+  /** Whether the session is bound to a DPoP key (RFC 9449); the key itself is never shown. */
+  dpopBound: boolean;
 }
 
 /** Details of one token, as `GET /auth/token` returns them. */
@@ -44,6 +46,8 @@ export interface TokenDetails {
   absoluteExpiry: string | null;
   lastUsedAt: string | null;
   scopes: string[];
+  /** Whether the session is bound to a DPoP key. */
+  dpopBound: boolean;
 }
 
 export type { SessionView } from './wire';
@@ -69,6 +73,7 @@ export function tokenInfoOf(row: TokenRecord, expiresAt: number | null): TokenIn
     lastUsedAt: row.lastUsedAt,
     ip: row.ip,
     userAgent: row.userAgent,
+    dpopBound: row.dpopJkt != null,
   };
 }
 
@@ -83,6 +88,7 @@ export function detailsOf(info: TokenInfo): TokenDetails {
     absoluteExpiry: iso(info.absoluteExpiresAt),
     lastUsedAt: iso(info.lastUsedAt),
     scopes: [...info.scopes],
+    dpopBound: info.dpopBound,
   };
 }
 
@@ -104,6 +110,7 @@ export function sessionsOf(rows: TokenRecord[], currentFamilyId: string | null, 
         ip: first.ip,
         userAgent: first.userAgent,
         current: first.familyId === currentFamilyId,
+        dpopBound: first.dpopJkt != null,
         loginAt: first.loginAt,
       };
     })

@@ -10,6 +10,8 @@ export interface SessionMeta {
   ip?: string | null;
   userAgent?: string | null;
   scopes?: string[] | null;
+  /** RFC 7638 thumbprint of the DPoP key to bind the session to; the login route sets it from a verified proof. */
+  dpopJkt?: string | null;
 }
 
 /** A token handed to the client with its expiry (epoch ms, `null` = none). */
@@ -47,6 +49,7 @@ export class TokenIssuer {
       ip: meta.ip ?? null,
       userAgent: meta.userAgent ?? null,
       scopes: meta.scopes?.length ? meta.scopes.join(' ') : null,
+      dpopJkt: meta.dpopJkt ?? null,
     };
     // In extend mode the single token's row id is the session id.
     const access = this.build('access', family, now, this.format.mint('access'), this.withRefresh ? randomUUID() : familyId);
@@ -90,6 +93,7 @@ export class TokenIssuer {
       ip: family.ip,
       userAgent: family.userAgent,
       scopes: family.scopes,
+      dpopJkt: family.dpopJkt,
     };
     return { row, issued: { token: minted.token, expiresAt: row.expiresAt } };
   }
@@ -108,4 +112,4 @@ interface Built {
   issued: IssuedToken;
 }
 
-type FamilyFields = Pick<TokenRecord, 'userId' | 'familyId' | 'parentId' | 'loginAt' | 'absoluteExpiresAt' | 'name' | 'ip' | 'userAgent' | 'scopes'>;
+type FamilyFields = Pick<TokenRecord, 'userId' | 'familyId' | 'parentId' | 'loginAt' | 'absoluteExpiresAt' | 'name' | 'ip' | 'userAgent' | 'scopes' | 'dpopJkt'>;

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { ExpiryPolicy } from './expiry-policy';
 import { InjectTokenAuthOptions } from './token-auth.constants';
@@ -13,6 +13,8 @@ import { SealSweeper } from './rotation/seal-sweeper';
 import { openSuccessors, sealSuccessors, SuccessorPair } from './rotation/successor-seal';
 import { TokenRecord } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
+import { DpopBinding } from './dpop/dpop-binding';
+import { DpopPresentation } from './dpop/dpop-request';
 
 /**
  * Rotate mode's refresh: spends a refresh token atomically and hands out a random successor pair.
@@ -31,14 +33,23 @@ export class TokenRotationService {
     private readonly events: TokenAuthEvents,
     private readonly sweeper: SealSweeper,
     private readonly legacy: LegacySuccessors,
+    @Optional() @Inject(DpopBinding) private readonly dpop: DpopBinding | null,
   ) {}
 
-  /** `known` is the row the rate limiter already looked up for this token (saves a query; the secret is re-checked). */
-  async refresh(refreshToken: string, known?: TokenRecord): Promise<LoginResult> {
+  /**
+   * `known` is the row the rate limiter already looked up for this token (saves a query; the secret is
+   * re-checked). `dpop`: the request's DPoP proof; a bound session's refresh must prove its key.
+   */
+  async refresh(refreshToken: string, known?: TokenRecord, dpop?: DpopPresentation): Promise<LoginResult> {
     const parsed = this.lookup.parse(refreshToken);
     if (!parsed || parsed.kind !== 'refresh') throw new InvalidGrantException('malformed', 'The refresh token is malformed.');
     let record = await this.lookup.find(parsed, known);
     if (!record) throw new InvalidGrantException('unknown', 'The refresh token is not known.');
+    // Before anything changes: without the key, a stolen bound refresh token can neither rotate nor trip reuse detection.
+    if (record.dpopJkt !== null || this.dpop?.options.mode === 'required') {
+      if (!this.dpop) throw new InvalidGrantException('revoked', 'The refresh token is bound to a DPoP key and DPoP is off on this server.');
+      await this.dpop.checkRefresh(record, dpop);
+    }
     const now = this.options.clock.now();
     if (record.spentAt === null) {
       this.assertUsable(record, now);

@@ -57,4 +57,6 @@ export interface SessionView {
   ip: string | null;
   userAgent: string | null;
   current: boolean;
+  /** Whether the session is bound to a DPoP key (the key itself is never shown). */
+  dpopBound: boolean;
 }

@@ -3,7 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { RedisThrottlerStorage, TokenAuthEvent, TokenAuthModule } from '../lib';
+import { RedisThrottlerStorage, redisDpopReplayStore, TokenAuthEvent, TokenAuthModule } from '../lib';
 import { ephemeralSecret, SampleConfig } from './config';
 import { databaseOptions } from './database';
 import { SqliteCheckpointer } from './sqlite-checkpointer';
@@ -86,6 +86,8 @@ export class AppModule implements OnApplicationShutdown {
             },
             onEvent: logEvent,
             legacy: config.knox ? { knox: config.knox } : undefined,
+            // With REDIS_URL, a DPoP proof used on one instance is a replay on every other.
+            dpop: config.dpop === 'off' ? 'off' : { mode: config.dpop, ...(redis ? { replayStore: redisDpopReplayStore(redis, { prefix: `${config.redisPrefix ?? ''}nta:dpop:` }) } : {}) },
           }),
         }),
       ],

@@ -34,6 +34,8 @@ export interface SampleConfig {
   docs: boolean;
   /** KNOX_TABLE and friends: also accept django-rest-knox tokens from that table (see the README's migration guide). */
   knox: KnoxOptions | false;
+  /** DPOP=off|optional|required: DPoP sender-constrained tokens (RFC 9449); replays are shared through Redis with REDIS_URL. */
+  dpop: 'off' | 'optional' | 'required';
 }
 
 /** An environment variable with a bad value; the message names it. */
@@ -67,6 +69,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     introspectionKey: introspectionKey(env.INTROSPECTION_KEY),
     docs: flag(env, 'DOCS'),
     knox: knox(env),
+    dpop: dpopMode(env.DPOP),
   };
 }
 
@@ -126,6 +129,12 @@ function redisUrl(raw: string | undefined): string | null {
   if (raw === undefined || raw === '') return null;
   if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError('REDIS_URL must be redis://host:port');
   return raw;
+}
+
+function dpopMode(raw: string | undefined): SampleConfig['dpop'] {
+  if (raw === undefined || raw === '') return 'off';
+  if (raw === 'off' || raw === 'optional' || raw === 'required') return raw;
+  throw new ConfigError(`DPOP must be "off", "optional" or "required" (got "${raw}")`);
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {

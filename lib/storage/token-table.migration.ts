@@ -105,10 +105,39 @@ export function createSuccessorSealMigration(options: SuccessorSealMigrationOpti
   };
 }
 
+/** Options of `createDpopBindingMigration()`. */
+export type DpopBindingMigrationOptions = TokenTableMigrationOptions;
+
+/** 2027-01-01: after `SEAL_ADDED`. */
+const DPOP_ADDED = 1798761600000;
+
+/**
+ * 0.3.0: adds the nullable `dpop_jkt` column (the thumbprint of the DPoP key a session is bound to).
+ * Existing rows need no change: NULL is an unbound (bearer) session, as every session was before.
+ */
+export function createDpopBindingMigration(options: DpopBindingMigrationOptions = {}): new () => MigrationInterface {
+  const table = options.tableName ?? DEFAULT_TOKEN_TABLE;
+  if (!TABLE_NAME_PATTERN.test(table)) throw new Error(`createDpopBindingMigration: tableName must match ${TABLE_NAME_PATTERN} (got "${table}")`);
+  const name = options.name ?? `AddDpopBinding_${table}_${DPOP_ADDED}`;
+  if (!/\d{13}$/.test(name)) throw new Error(`createDpopBindingMigration: name must end in a 13-digit timestamp (got "${name}")`);
+
+  return class AddDpopBinding implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.addColumn(table, new TableColumn(text('dpop_jkt', 64, true)));
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropColumn(table, 'dpop_jkt');
+    }
+  };
+}
+
 /**
  * Every migration of the token table, oldest first: list these in your DataSource's `migrations`
  * (`migrations: tokenTableMigrations()`); each release that changes the table adds one here.
  */
 export function tokenTableMigrations(options: { tableName?: string } = {}): (new () => MigrationInterface)[] {
-  return [createTokenTableMigration(options), createSuccessorSealMigration(options)];
+  return [createTokenTableMigration(options), createSuccessorSealMigration(options), createDpopBindingMigration(options)];
 }

@@ -36,6 +36,8 @@ export interface TokenRecord {
   userAgent: string | null;
   /** Space-separated scopes, or `null` for none. */
   scopes: string | null;
+  /** RFC 7638 thumbprint of the DPoP key the session is bound to (RFC 9449); `null`: a bearer session. */
+  dpopJkt: string | null;
 }
 
 /** Default name of the token table. */
@@ -88,6 +90,7 @@ function buildSchema(table: string): EntitySchema<TokenRecord> {
       userAgent: text('user_agent', 255, true),
       scopes: text('scopes', 512, true),
       successorSeal: text('successor_seal', 255, true),
+      dpopJkt: text('dpop_jkt', 64, true),
     },
     indices: [
       { name: `${table}_key_id_uq`, columns: ['keyId'], unique: true },

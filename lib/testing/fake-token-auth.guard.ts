@@ -62,6 +62,7 @@ export class FakeTokenAuthGuard<User = unknown> implements CanActivate {
       lastUsedAt: null,
       ip: null,
       userAgent: null,
+      dpopBound: false,
       ...this.options.session,
     };
     return { user: this.user as User, session, expiresAt: session.expiresAt };

@@ -80,8 +80,12 @@ describe.each(cases)('token table migration on %s (table %s)', (db, tableName) =
     expect(Number(n)).toBe(4);
   });
 
-  it('records each migration by name; undoing them removes the seal column, then the table', async () => {
+  it('records each migration by name; undoing them removes the DPoP column, the seal column, then the table', async () => {
     expect(await dataSource.showMigrations()).toBe(false);
+    await dataSource.undoLastMigration();
+    const table = await dataSource.createQueryRunner().getTable(tableName);
+    expect(table?.findColumnByName('dpop_jkt')).toBeUndefined();
+    expect(table?.findColumnByName('successor_seal')).toBeDefined();
     await dataSource.undoLastMigration();
     expect((await dataSource.createQueryRunner().getTable(tableName))?.findColumnByName('successor_seal')).toBeUndefined();
     await dataSource.undoLastMigration();

@@ -89,6 +89,7 @@ export class KnoxTokens implements LegacyTokens {
         ip: null,
         userAgent: null,
         current: info.sessionId === currentSessionId,
+        dpopBound: false,
       };
     });
   }
@@ -134,6 +135,8 @@ export class KnoxTokens implements LegacyTokens {
       lastUsedAt: null,
       ip: null,
       userAgent: null,
+      // Knox tokens are bearer tokens: never bound to a DPoP key.
+      dpopBound: false,
     };
   }
 

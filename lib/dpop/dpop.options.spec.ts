@@ -1,0 +1,36 @@
+import { resolveTokenAuthOptions } from '../token-auth.options-validation';
+import { MemoryDpopReplayStore } from './dpop-replay.store';
+
+const base = { mode: 'extend' as const, users: { findById: () => null, verifyCredentials: () => null }, secrets: 'kR7vN2qX9mZ4tB8wL1cF6yH3pJ0sD5gA-test' };
+const resolve = (dpop: unknown) => resolveTokenAuthOptions({ ...base, dpop } as any);
+
+describe('the dpop option', () => {
+  it('is off by default and as "off", and then adds no DPoP scheme', () => {
+    expect(resolve(undefined).dpop).toBe(false);
+    expect(resolve('off').dpop).toBe(false);
+    expect(resolve(undefined).schemes.has('dpop')).toBe(false);
+  });
+
+  it('takes a mode or an object, with defaults', () => {
+    const resolved = resolve('optional');
+    expect(resolved.dpop).toMatchObject({ mode: 'optional', algorithms: ['ES256', 'EdDSA', 'Ed25519', 'RS256'], proofMaxAgeMs: 60_000, clockSkewMs: 5_000, nonceLifetimeMs: null, origin: null });
+    expect(resolved.schemes.has('dpop')).toBe(true);
+    expect((resolved.dpop as any).replayStore).toBeInstanceOf(MemoryDpopReplayStore);
+    expect(resolve({ mode: 'required', nonce: true, origin: 'https://API.example.com' }).dpop).toMatchObject({ nonceLifetimeMs: 300_000, origin: 'https://api.example.com' });
+  });
+
+  it.each([
+    ['sometimes', 'dpop'],
+    [{ mode: 'on' }, 'dpop.mode'],
+    [{ mode: 'optional', algorithms: ['HS256'] }, 'dpop.algorithms'],
+    [{ mode: 'optional', algorithms: ['none'] }, 'dpop.algorithms'],
+    [{ mode: 'optional', algorithms: [] }, 'dpop.algorithms'],
+    [{ mode: 'optional', proofMaxAge: 0 }, 'dpop.proofMaxAge'],
+    [{ mode: 'optional', nonce: 'yes' }, 'dpop.nonce'],
+    [{ mode: 'optional', replayStore: {} }, 'dpop.replayStore'],
+    [{ mode: 'optional', origin: 'https://api.example.com/v1' }, 'dpop.origin'],
+    [{ mode: 'optional', nonse: true }, 'dpop.nonse'],
+  ])('refuses %p, naming %s', (dpop, option) => {
+    expect(() => resolve(dpop)).toThrow(expect.objectContaining({ option }));
+  });
+});
