@@ -42,7 +42,7 @@ export class TokenCache implements OnModuleDestroy {
     private readonly ttlMs: number,
     private readonly max: number,
     private readonly clock: Clock,
-    private readonly channel: CacheInvalidationChannel | null,
+    readonly channel: CacheInvalidationChannel | null,
   ) {
     // A channel must prove it listens before anything is cached; no channel means a local-only cache.
     this.listening = channel === null;

@@ -13,7 +13,7 @@ export interface PostgresInvalidationOptions {
   timeoutMs?: number;
 }
 
-/** What `application_name` the listening connection carries (operators can find it in pg_stat_activity). */
+/** How `application_name` of a listening connection starts (operators find them in pg_stat_activity). */
 export const LISTENER_APPLICATION_NAME = 'nest-token-auth-listener';
 
 /**
@@ -26,12 +26,13 @@ export const LISTENER_APPLICATION_NAME = 'nest-token-auth-listener';
  * empties it) until the listener is back. The staleness bound is therefore `heartbeatMs + timeoutMs`
  * for a silently dead connection, and the notification latency otherwise.
  */
-export function postgresCacheInvalidation(dataSource: DataSource, options: PostgresInvalidationOptions = {}): CacheInvalidationChannel & { readonly bound: number } {
+export function postgresCacheInvalidation(dataSource: DataSource, options: PostgresInvalidationOptions = {}): CacheInvalidationChannel & { readonly bound: number; readonly applicationName: string } {
   const channel = options.channel ?? 'nest_token_auth';
   const heartbeatMs = options.heartbeatMs ?? 1000;
   const timeoutMs = options.timeoutMs ?? 1000;
   const logger = new Logger('TokenAuth');
   const instance = randomBytes(6).toString('hex');
+  const applicationName = `${LISTENER_APPLICATION_NAME} ${instance}`;
   const pool = () => {
     const master = (dataSource.driver as any).master;
     if (!master) throw new Error('the PostgreSQL pool is closed');
@@ -89,7 +90,7 @@ export function postgresCacheInvalidation(dataSource: DataSource, options: Postg
   const connect = async () => {
     if (closed || client) return;
     const Client = pool().Client;
-    const candidate = new Client({ ...pool().options, application_name: LISTENER_APPLICATION_NAME });
+    const candidate = new Client({ ...pool().options, application_name: applicationName });
     candidate.on('error', (error: Error) => (client === candidate ? drop(error.message) : undefined));
     candidate.on('end', () => (client === candidate ? drop('connection ended') : undefined));
     candidate.on('notification', (note: { channel: string; payload?: string }) => {
@@ -124,6 +125,7 @@ export function postgresCacheInvalidation(dataSource: DataSource, options: Postg
 
   return {
     bound: heartbeatMs + timeoutMs,
+    applicationName,
     publish: (message) => pool().query('SELECT pg_notify($1, $2)', [channel, message]),
     statement: (message) => ({ sql: 'SELECT pg_notify($1, $2)', params: [channel, message] }),
     subscribe: async (onMessage, onState) => {
