@@ -131,3 +131,16 @@ each(postgres)('token cache on %s switched off', () => {
     }
   });
 });
+
+describe.each(selectedDatabases())('the default cache decision on %s', (database) => {
+  let t: TestApp;
+  afterEach(() => t?.close());
+
+  it('turns the cache on only where revocations reach every instance at once', async () => {
+    t = await createTestApp({ database, mode: 'extend' });
+    const cache = t.app.get(TokenCache, { strict: false });
+    // PostgreSQL: its own channel; in-memory SQLite: one process; MariaDB without a channel: off.
+    if (database === 'mariadb') expect(cache).toBeNull();
+    else expect(cache).toBeInstanceOf(TokenCache);
+  });
+});
