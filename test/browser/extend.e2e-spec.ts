@@ -6,7 +6,8 @@ describe('browser: extend mode keeps active pages alive', () => {
   let s: Stage;
   beforeAll(async () => {
     buildClient();
-    s = await stage({ AUTH_MODE: 'extend', ACCESS_TTL: '4', MIN_REFRESH_INTERVAL: '0' });
+    // 8 s: the extension a quarter-life ahead (2 s) must land in time even on a loaded machine.
+    s = await stage({ AUTH_MODE: 'extend', ACCESS_TTL: '8', MIN_REFRESH_INTERVAL: '0' });
   });
   afterAll(() => s?.close());
 
