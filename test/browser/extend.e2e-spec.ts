@@ -23,7 +23,8 @@ describe('browser: extend mode keeps active pages alive', () => {
     const meBefore = s.count('GET', '/me');
 
     // The user moves the mouse for more than twice the token's life; the page makes no request of its own.
-    const until = Math.max(firstExpiry, idleExpiry) + 3500;
+    // Long enough for two extensions a quarter-life ahead (at 6 s and 12 s of an 8 s token).
+    const until = Math.max(firstExpiry, idleExpiry) + 7000;
     for (let x = 0; Date.now() < until; x = (x + 37) % 400) {
       await active.page.mouse.move(50 + x, 80);
       await sleep(200);
