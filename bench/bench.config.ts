@@ -13,7 +13,16 @@ export interface BenchConfig {
   tableRows: number;
   /** Table sizes of the scale run. */
   scaleSizes: number[];
-  /** `postgres://...` to bench PostgreSQL; `null` = a temporary SQLite file. */
+  /**
+   * The databases benched one after the other (BENCH_DATABASES=sqlite,postgres); by default SQLite,
+   * plus PostgreSQL when it answers at BENCH_DATABASE_URL (default the local test server).
+   */
+  databases: ('sqlite' | 'postgres')[];
+  /** Whether BENCH_DATABASES was given (otherwise PostgreSQL is benched only if it answers). */
+  databasesGiven: boolean;
+  /** `postgres://...` of the server PostgreSQL runs are made on (a database is created and dropped there). */
+  postgresUrl: string;
+  /** The database of the current pass: `postgres://...`, or `null` = a temporary SQLite file. */
   databaseUrl: string | null;
   /** SQLite in WAL mode, as the README recommends (BENCH_SQLITE_WAL=0 for TypeORM's default rollback journal). */
   sqliteWal: boolean;
@@ -31,10 +40,11 @@ export interface BenchConfig {
 /** Reads BENCH_* variables; BENCH_QUICK=1 shrinks everything for a smoke check. */
 export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
-  const databaseUrl = env.BENCH_DATABASE_URL?.trim() || null;
-  if (databaseUrl !== null && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
-    throw new Error('BENCH_DATABASE_URL must be postgres://user@host:port/database');
-  }
+  const postgresUrl = env.BENCH_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/test';
+  if (!/^postgres(ql)?:\/\/.+/.test(postgresUrl)) throw new Error('BENCH_DATABASE_URL must be postgres://user@host:port/database');
+  const databases = (env.BENCH_DATABASES?.trim() || 'sqlite,postgres').split(',').map((d) => d.trim());
+  const unknown = databases.filter((d) => d !== 'sqlite' && d !== 'postgres');
+  if (unknown.length || !databases.length) throw new Error(`BENCH_DATABASES must list sqlite and/or postgres (got "${env.BENCH_DATABASES}")`);
   return {
     quick,
     connections: positive(env, 'BENCH_CONNECTIONS', 32),
@@ -44,7 +54,10 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     liveTokens: 1000,
     tableRows: quick ? 10_000 : 100_000,
     scaleSizes: quick ? [5_000, 20_000, 50_000] : [10_000, 100_000, 1_000_000],
-    databaseUrl,
+    databases: databases as ('sqlite' | 'postgres')[],
+    databasesGiven: Boolean(env.BENCH_DATABASES?.trim()),
+    postgresUrl,
+    databaseUrl: null,
     sqliteWal: env.BENCH_SQLITE_WAL !== '0' && env.BENCH_SQLITE_WAL !== 'false',
     sqliteCheckpointWorker: env.BENCH_SQLITE_CHECKPOINT_WORKER !== '0' && env.BENCH_SQLITE_CHECKPOINT_WORKER !== 'false',
     routes: env.BENCH_ROUTES ? new Set(env.BENCH_ROUTES.split(',').map((r) => r.trim())) : null,

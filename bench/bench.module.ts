@@ -32,7 +32,8 @@ export class BenchModule {
           ttl: mode === 'rotate' ? ROTATE_ACCESS_TTL : undefined,
           // The refresh limit stays on (its guard and lookup run) but high enough never to answer 429.
           throttle: { login: false, refresh: { limit: 1_000_000_000, window: 60 } },
-          cache: cache ? {} : false,
+          // PostgreSQL: the default settings (cache on over LISTEN/NOTIFY); SQLite file: the cache asked for.
+          cache: cache ? (database.type === 'postgres' ? undefined : {}) : false,
         }),
       ],
       controllers: [BenchController],

@@ -52,6 +52,11 @@ export class BenchChild {
     return { child, ready };
   }
 
+  /** The process id (for its resident set size). */
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
   call<T = unknown>(command: string, args?: unknown): Promise<T> {
     if (this.exited) return Promise.reject(this.exited);
     const id = this.nextId++;

@@ -22,7 +22,8 @@ const autocannon: Autocannon = require('autocannon');
 
 /** One measured window against one route. */
 export interface LoadRun {
-  port: number;
+  /** One port, or several instances sharing the connections (like a load balancer). */
+  ports: number[];
   method: 'GET' | 'POST';
   path: string;
   /** Pool of tokens to rotate through; `refresh` pools are consumed and refilled from responses. */
@@ -48,7 +49,7 @@ export interface LoadResult {
 const pools = new Map<string, string[]>();
 
 /** Runs one window: `connections` keep-alive connections for `duration` seconds, no pipelining. */
-function run(spec: LoadRun): Promise<LoadResult> {
+async function run(spec: LoadRun): Promise<LoadResult> {
   const tokens = pools.get(spec.pool);
   if (!tokens || tokens.length === 0) throw new Error(`empty pool "${spec.pool}"`);
   let next = 0;
@@ -79,26 +80,29 @@ function run(spec: LoadRun): Promise<LoadResult> {
     };
   }
   const latencies = new Latencies();
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      { url: `http://127.0.0.1:${spec.port}`, connections: spec.connections, duration: spec.duration, pipelining: 1, requests: [request] },
-      (error, result) => {
-        if (error) return reject(error);
-        const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
-        resolve({
-          requests: latencies.count,
-          seconds: result.duration,
-          rps: latencies.count / result.duration,
-          p50: latencies.percentile(0.5),
-          p99: latencies.percentile(0.99),
-          statuses,
-          errors: result.errors + result.timeouts,
-          lost: taken - returned,
-        });
-      },
-    );
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.add(ms));
-  });
+  const share = Math.max(1, Math.round(spec.connections / spec.ports.length));
+  const one = (port: number) =>
+    new Promise<AutocannonResult>((resolve, reject) => {
+      const instance = autocannon(
+        { url: `http://127.0.0.1:${port}`, connections: share, duration: spec.duration, pipelining: 1, requests: [request] },
+        (error, result) => (error ? reject(error) : resolve(result)),
+      );
+      instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.add(ms));
+    });
+  const results = await Promise.all(spec.ports.map(one));
+  const statuses: Record<string, number> = {};
+  for (const result of results) for (const [code, { count }] of Object.entries(result.statusCodeStats)) statuses[code] = (statuses[code] ?? 0) + count;
+  const seconds = Math.max(...results.map((r) => r.duration));
+  return {
+    requests: latencies.count,
+    seconds,
+    rps: latencies.count / seconds,
+    p50: latencies.percentile(0.5),
+    p99: latencies.percentile(0.99),
+    statuses,
+    errors: results.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
+    lost: taken - returned,
+  };
 }
 
 /** Every response time of a window, kept exactly (a few hundred thousand doubles at most). */

@@ -5,6 +5,9 @@ import type { RouteSpec } from './routes';
 /** One measured window: the load result plus the statements the server ran meanwhile. */
 export interface Sample extends LoadResult {
   counts: QueryCounts;
+  /** Resident set size of the serving process(es), bytes, before and after the window. */
+  rssBefore: number;
+  rssAfter: number;
 }
 
 /** A route's windows reduced to medians (each metric on its own). */
@@ -30,6 +33,9 @@ export interface Summary {
   statuses: Record<string, number>;
   errors: number;
   lost: number;
+  /** RSS before the route's first window and after its last (MB). */
+  rssFirst: number;
+  rssLast: number;
 }
 
 export function summarize(route: RouteSpec, samples: Sample[]): Summary {
@@ -54,6 +60,8 @@ export function summarize(route: RouteSpec, samples: Sample[]): Summary {
     statuses,
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
     lost: samples.reduce((sum, s) => sum + s.lost, 0),
+    rssFirst: samples[0].rssBefore / 2 ** 20,
+    rssLast: samples[samples.length - 1].rssAfter / 2 ** 20,
   };
 }
 
@@ -87,10 +95,11 @@ export function cpuRatio(of: Summary, to: Summary): number {
 export function mainTable(summaries: Summary[]): string {
   const find = (key: string) => summaries.find((s) => s.route.key === key);
   const ratio = (s: Summary, baseline: string) => {
-    const base = find(`${s.route.app}/${baseline}`);
+    const base = find(`${s.route.app}/${baseline}`) ?? (baseline === 'open' ? find(`${s.route.app}/health`) : undefined);
     return base ? `${pairedRatio(s.rpsByRound, base.rpsByRound).toFixed(2)}×` : '—';
   };
-  const open = (s: Summary) => find(`${s.route.app}/open`);
+  // The sample app has no /open: its /health is the unguarded baseline.
+  const open = (s: Summary) => find(`${s.route.app}/open`) ?? find(`${s.route.app}/health`);
   const rows = summaries.map((s) => [
     s.route.app,
     s.route.label,
@@ -98,17 +107,18 @@ export function mainTable(summaries: Summary[]): string {
     spread(s),
     ms(s.p50),
     ms(s.p99),
-    int(s.cpuPerRequest),
-    open(s) ? `${cpuRatio(s, open(s)!).toFixed(2)}×` : '—',
+    s.cpuPerRequest ? int(s.cpuPerRequest) : '—',
+    open(s) && s.cpuPerRequest ? `${cpuRatio(s, open(s)!).toFixed(2)}×` : '—',
     ratio(s, 'open'),
     ratio(s, 'jwt-key'),
     ratio(s, 'jwt-string'),
     perRequest(s.selects, s.received),
     perRequest(s.writes, s.received),
     perRequest(s.transactions, s.received),
+    `${s.rssFirst.toFixed(0)}→${s.rssLast.toFixed(0)}`,
     statusText(s),
   ]);
-  return table(['app', 'route', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU × /open', '× /open', '× jwt-key', '× jwt-str', 'SELECTs (/req)', 'writes (/req)', 'BEGIN/COMMIT (/req)', 'responses'], rows);
+  return table(['app', 'route', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU × /open', '× /open', '× jwt-key', '× jwt-str', 'SELECTs (/req)', 'writes (/req)', 'BEGIN/COMMIT (/req)', 'RSS MB', 'responses'], rows);
 }
 
 /** The scale run: latency of the extend read path as the table grows. */
@@ -183,7 +193,7 @@ function statusText(s: Summary): string {
 /** Plain-text table: text columns left-aligned, numeric ones right-aligned. */
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const numeric = headers.map((_, i) => rows.every((r) => /^[\d.,×\s()s—±%-]+$/.test(r[i])));
+  const numeric = headers.map((_, i) => rows.every((r) => /^[\d.,×\s()s—±%→-]+$/.test(r[i])));
   const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

@@ -13,13 +13,18 @@ export function appSpec(app: string): AppSpec {
   return { mode: app === 'rotate' ? 'rotate' : 'extend', cache: app === 'extend-cached' };
 }
 
+/** Sample-app processes behind an app name (`sample`: one, `sample-x2`: two sharing the database), or 0 for a bench server. */
+export function sampleInstances(app: string): number {
+  return app === 'sample' ? 1 : app === 'sample-x2' ? 2 : 0;
+}
+
 /** Which tokens a route is fed. */
 export type PoolName = 'access' | 'refresh' | 'jwt' | 'forged';
 
 /** One measured route. */
 export interface RouteSpec {
   key: string;
-  /** The app process serving it (`extend`, `extend-cached`, `rotate`, or `scale-<rows>`). */
+  /** The app process serving it (`extend`, `extend-cached`, `rotate`, `sample`, `sample-x2` or `scale-<rows>`). */
   app: string;
   label: string;
   method: 'GET' | 'POST';
@@ -49,10 +54,15 @@ export const MAIN_ROUTES: RouteSpec[] = [
   { key: 'extend/forged', app: 'extend', label: 'GET /token forged (bad checksum, 401)', method: 'GET', path: '/token', pool: 'forged' },
   { key: 'extend-cached/open', app: 'extend-cached', label: 'GET /open (no guard)', method: 'GET', path: '/open', pool: 'access' },
   { key: 'extend-cached/noop-guard', app: 'extend-cached', label: 'GET /noop-guard (sets a user, no check: any guard\'s floor)', method: 'GET', path: '/noop-guard', pool: 'access' },
-  { key: 'extend-cached/token', app: 'extend-cached', label: 'GET /token extend, cache on, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
+  { key: 'extend-cached/token', app: 'extend-cached', label: 'GET /token extend, cache on (PostgreSQL: default settings), no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
   ...baselines('rotate'),
   { key: 'rotate/token', app: 'rotate', label: 'GET /token rotate, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
   { key: 'rotate/refresh', app: 'rotate', label: 'POST /auth/refresh (rotate)', method: 'POST', path: '/auth/refresh', pool: 'refresh' },
+  // The sample app as shipped (its own TypeORM user lookup, default cache settings), one and two instances.
+  { key: 'sample/health', app: 'sample', label: 'sample app GET /health', method: 'GET', path: '/health', pool: 'access' },
+  { key: 'sample/me', app: 'sample', label: 'sample app GET /me', method: 'GET', path: '/me', pool: 'access' },
+  { key: 'sample-x2/health', app: 'sample-x2', label: 'two sample apps, GET /health', method: 'GET', path: '/health', pool: 'access' },
+  { key: 'sample-x2/me', app: 'sample-x2', label: 'two sample apps, GET /me', method: 'GET', path: '/me', pool: 'access' },
 ];
 
 /**

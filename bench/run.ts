@@ -7,20 +7,25 @@ import { BenchChild } from './ipc';
 import type { LoadResult, LoadRun } from './load';
 import type { QueryCounts } from './query-counter';
 import { int, mainTable, Sample, scaleTable, summarize, Summary, targetList } from './report';
-import { appSpec, AppSpec, MAIN_ROUTES, PoolName, RouteSpec, scaleApp, scaleRoutes } from './routes';
+import { appSpec, AppSpec, MAIN_ROUTES, PoolName, RouteSpec, sampleInstances, scaleApp, scaleRoutes } from './routes';
+import { rssOf, startSampleApps } from './sample-apps';
+import { DataSource } from 'typeorm';
 import type { SeedResult, ServerReady } from './server';
 import { checkTargets } from './targets';
 
-/** A running bench app process and its database. */
+/** A running bench app (one bench server, or sample-app processes) and its database. */
 interface App {
   name: string;
-  child: BenchChild;
-  port: number;
+  /** The bench server (`null` for sample apps, which count no statements). */
+  child: BenchChild | null;
+  ports: number[];
+  pids: number[];
   database: BenchDatabase;
   /** Journal / sync settings the server reported. */
   settings: string;
   rows: number;
   seedSeconds: number;
+  stop(): Promise<void>;
 }
 
 type Cleanups = (() => Promise<unknown>)[];
@@ -40,24 +45,31 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
-    printHeader(config);
+    const databases = await databasesToRun(config);
+    printHeader(config, databases);
     const { child: load } = await BenchChild.start('load', join(__dirname, 'load.js'), { ...process.env, NODE_ENV: 'production' });
     cleanups.push(() => load.stop());
 
-    const main = await phase(selected(MAIN_ROUTES, config), () => config.tableRows, config, load, cleanups);
-    const rowsOf = (app: string) => config.scaleSizes.find((rows) => scaleApp(rows) === app) as number;
-    const scale = await phase(selected(scaleRoutes(config.scaleSizes), config), rowsOf, config, load, cleanups);
-    const steps = scale.apps.map((app) => ({ rows: app.rows, seedSeconds: app.seedSeconds, summaries: scale.summaries.filter((s) => s.route.app === app.name) }));
+    for (const [pass, database] of databases.entries()) {
+      const passConfig = { ...config, databaseUrl: database === 'postgres' ? config.postgresUrl : null };
+      const main = await phase(selected(MAIN_ROUTES, passConfig), () => config.tableRows, passConfig, load, cleanups);
+      // The scale run seeds up to 1M rows: on the first database only, to keep the run under an hour.
+      const rowsOf = (app: string) => config.scaleSizes.find((rows) => scaleApp(rows) === app) as number;
+      const scale = pass === 0 ? await phase(selected(scaleRoutes(config.scaleSizes), passConfig), rowsOf, passConfig, load, cleanups) : { apps: [], summaries: [] };
+      const steps = scale.apps.map((app) => ({ rows: app.rows, seedSeconds: app.seedSeconds, summaries: scale.summaries.filter((s) => s.route.app === app.name) }));
 
-    console.log(`\n## Routes (median of ${config.rounds} round(s) × ${config.duration} s, ${config.connections} connections, ${int(config.tableRows)} token rows; ${main.apps[0]?.settings})\n`);
-    console.log(mainTable(main.summaries));
-    printWrites(main.summaries, config.liveTokens);
-    if (steps.length) {
-      console.log(`\n## Scale: extend read path, one app per table size, sizes interleaved (median of ${config.rounds} round(s) × ${config.duration} s)\n`);
-      console.log(scaleTable(steps));
+      const settings = main.apps.find((app) => app.child)?.settings;
+      console.log(`\n# ${database === 'postgres' ? 'PostgreSQL' : 'SQLite'}\n`);
+      console.log(`## Routes (median of ${config.rounds} round(s) × ${config.duration} s, ${config.connections} connections, ${int(config.tableRows)} token rows; ${settings})\n`);
+      console.log(mainTable(main.summaries));
+      printWrites(main.summaries, config.liveTokens);
+      if (steps.length) {
+        console.log(`\n## Scale: extend read path, one app per table size, sizes interleaved (median of ${config.rounds} round(s) × ${config.duration} s)\n`);
+        console.log(scaleTable(steps));
+      }
+      console.log('\n## Targets\n');
+      console.log(targetList(checkTargets(main.summaries, steps, database)));
     }
-    console.log('\n## Targets\n');
-    console.log(targetList(checkTargets(main.summaries, steps)));
     console.log(`\nTotal bench time ${((performance.now() - started) / 1000).toFixed(0)} s; ${loadAverage()} at the end.`);
   } finally {
     await stopAll();
@@ -73,7 +85,7 @@ async function phase(routes: RouteSpec[], rowsOf: (app: string) => number, confi
     log(`${name} app: ${int(app.rows)} rows seeded in ${app.seedSeconds.toFixed(1)} s (${app.database.description})`);
   }
   const summaries = await measureRounds(routes, (route) => apps.get(route.app)!, load, config);
-  for (const app of apps.values()) await app.child.stop();
+  for (const app of apps.values()) await app.stop();
   return { apps: [...apps.values()], summaries };
 }
 
@@ -81,6 +93,16 @@ async function phase(routes: RouteSpec[], rowsOf: (app: string) => number, confi
 async function startApp(name: string, spec: AppSpec, rows: number, config: BenchConfig, load: BenchChild, cleanups: Cleanups): Promise<App> {
   const database = await createBenchDatabase(name, config.databaseUrl, config.sqliteWal, config.sqliteCheckpointWorker);
   cleanups.push(() => database.drop());
+  const instances = sampleInstances(name);
+  if (instances > 0) {
+    const url = database.spec.type === 'postgres' ? database.spec.url : `sqlite:${database.spec.database}`;
+    const seedStart = performance.now();
+    const sample = await startSampleApps(instances, url, config.quick ? 20 : 100);
+    cleanups.push(() => sample.stop());
+    await load.call('pool', { name: `${name}:access`, tokens: sample.tokens });
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    return { name, child: null, ports: sample.ports, pids: sample.pids, database, settings: 'sample app', rows: sample.tokens.length, seedSeconds, stop: sample.stop };
+  }
   const env = { ...process.env, NODE_ENV: 'production', BENCH_APP: JSON.stringify(spec), BENCH_DB: JSON.stringify(database.spec) };
   const { child, ready } = await BenchChild.start<ServerReady>(`${name} server`, join(__dirname, 'server.js'), env);
   cleanups.push(() => child.stop());
@@ -88,7 +110,7 @@ async function startApp(name: string, spec: AppSpec, rows: number, config: Bench
   const pools = await child.call<SeedResult>('seed', { rows });
   const seedSeconds = (performance.now() - seedStart) / 1000;
   for (const pool of POOLS) await load.call('pool', { name: `${name}:${pool}`, tokens: pools[pool] });
-  return { name, child, port: ready.port, database, settings: ready.settings, rows: pools.rows, seedSeconds };
+  return { name, child, ports: [ready.port], pids: [child.pid], database, settings: ready.settings, rows: pools.rows, seedSeconds, stop: () => child.stop() };
 }
 
 /**
@@ -113,11 +135,13 @@ async function measureRounds(routes: RouteSpec[], appOf: (route: RouteSpec) => A
 
 /** One window; the server's statement counts are reset just before and read just after it. */
 async function measure(app: App, route: RouteSpec, load: BenchChild, duration: number, profile: string | null): Promise<Sample> {
-  if (route.state) await app.child.call('tokenState', route.state);
-  await app.child.call('counts', { reset: true });
-  if (profile) await app.child.call('profileStart');
+  const child = app.child;
+  if (route.state) await child?.call('tokenState', route.state);
+  await child?.call('counts', { reset: true });
+  if (profile) await child?.call('profileStart');
+  const rssBefore = rss(app);
   const run: LoadRun = {
-    port: app.port,
+    ports: app.ports,
     method: route.method,
     path: route.path,
     pool: `${app.name}:${route.pool}`,
@@ -126,9 +150,25 @@ async function measure(app: App, route: RouteSpec, load: BenchChild, duration: n
     duration,
   };
   const result = await load.call<LoadResult>('run', run);
-  const counts = await app.child.call<QueryCounts>('counts', { reset: true, settle: true });
-  if (profile) log(`cpu profile: ${await app.child.call('profileStop', `${app.name}-${profile}`)}`);
-  return { ...result, counts };
+  const none: QueryCounts = { requests: result.requests, selects: 0, writes: 0, transactions: 0, other: 0, cpuMicros: 0 };
+  const counts = child ? await child.call<QueryCounts>('counts', { reset: true, settle: true }) : none;
+  if (profile && child) log(`cpu profile: ${await child.call('profileStop', `${app.name}-${profile}`)}`);
+  return { ...result, counts, rssBefore, rssAfter: rss(app) };
+}
+
+/** The app's processes' resident set, summed. */
+function rss(app: App): number {
+  return app.pids.reduce((sum, pid) => sum + rssOf(pid), 0);
+}
+
+/** BENCH_DATABASES as given; by default SQLite, and PostgreSQL if it answers. */
+async function databasesToRun(config: BenchConfig): Promise<('sqlite' | 'postgres')[]> {
+  if (config.databasesGiven || !config.databases.includes('postgres')) return config.databases;
+  const answers = await new DataSource({ type: 'postgres', url: config.postgresUrl, connectTimeoutMS: 2000 })
+    .initialize()
+    .then((ds) => ds.destroy().then(() => true), () => false);
+  if (!answers) log(`PostgreSQL does not answer at ${new URL(config.postgresUrl).host}: SQLite only`);
+  return answers ? config.databases : config.databases.filter((d) => d !== 'postgres');
 }
 
 /** Routes picked by BENCH_ROUTES (all by default), with their connection count resolved. */
@@ -149,11 +189,12 @@ function printWrites(main: Summary[], liveTokens: number): void {
   );
 }
 
-function printHeader(config: BenchConfig): void {
+function printHeader(config: BenchConfig, databases: string[]): void {
   const cpu = cpus();
+  const names = databases.map((d) => (d === 'postgres' ? 'PostgreSQL (a database per app, created and dropped by the bench)' : `SQLite (better-sqlite3, temp file${config.sqliteWal ? ', WAL' : ", TypeORM's default journal"})`));
   console.log(`# nest-token-auth benchmark${config.quick ? ' (BENCH_QUICK: smoke check, numbers not meaningful)' : ''}`);
   console.log(
-    `node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}; database ${config.databaseUrl ? 'PostgreSQL (a database created and dropped by the bench)' : `SQLite (better-sqlite3, temp file${config.sqliteWal ? ', WAL' : ", TypeORM's default journal"})`}; ` +
+    `node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}; databases, one pass each: ${names.join('; ')}; ` +
       `autocannon in a separate process, ${config.connections} connections, ${config.rounds} round(s) × ${config.duration} s after a ${config.warmup} s warm-up per route; ` +
       `${int(config.liveTokens)} live tokens rotated through the requests; ${loadAverage()} at the start.`,
   );

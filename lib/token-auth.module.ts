@@ -28,6 +28,7 @@ import { TokenFormat } from './token-format';
 import { TokenHasher } from './token-hasher';
 import { TokenIssuer } from './token-issuer';
 import { TokenCache } from './token-cache';
+import { createTokenCache } from './token-cache.factory';
 import { TokenLookup } from './token-lookup';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenStandardsService } from './token-standards.service';
@@ -95,13 +96,8 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     },
     {
       provide: TokenCache,
-      useFactory: async (o: ResolvedTokenAuthOptions) => {
-        if (!o.cache) return null;
-        const cache = new TokenCache(o.cache.ttlMs, o.cache.max, o.clock, o.cache.invalidation);
-        await cache.listen();
-        return cache;
-      },
-      inject: [TOKEN_AUTH_OPTIONS],
+      useFactory: (o: ResolvedTokenAuthOptions, ds: DataSource) => createTokenCache(o, ds),
+      inject: [TOKEN_AUTH_OPTIONS, getDataSourceToken(extras.dataSource)],
     },
     {
       provide: TokenStore,

@@ -254,7 +254,8 @@ function cookieOf(value: unknown, rotate: boolean): ResolvedTokenAuthOptions['co
 }
 
 function cacheOf(value: unknown): ResolvedTokenAuthOptions['cache'] {
-  if (value === undefined || value === false) return false;
+  if (value === false) return false;
+  if (value === undefined) return { ttlMs: 5000, max: 10_000, invalidation: null, explicit: false };
   if (!value || typeof value !== 'object') throw new TokenAuthConfigError('cache', 'false or { ttl?, max?, invalidation? }', value);
   const cache = value as { ttl?: number; max?: number; invalidation?: { publish?: unknown; subscribe?: unknown } };
   const channel = cache.invalidation;
@@ -265,6 +266,7 @@ function cacheOf(value: unknown): ResolvedTokenAuthOptions['cache'] {
     ttlMs: seconds('cache.ttl', cache.ttl ?? 5, false),
     max: count('cache.max', cache.max ?? 10_000),
     invalidation: (channel as CacheInvalidationChannel | undefined) ?? null,
+    explicit: true,
   };
 }
 

@@ -103,8 +103,10 @@ export interface TokenAuthModuleOptions {
   /** Carry the refresh token (rotate) or the token (extend) in an HttpOnly cookie. Default off. */
   cookie?: CookieOptions | false;
   /**
-   * In-process cache of verified access tokens: `ttl` seconds (default 5), at most `max` entries
-   * (default 10,000), optional `invalidation` channel across instances. Default off.
+   * In-process cache of verified access tokens and their users: `ttl` seconds (default 5), at most
+   * `max` entries (default 10,000), optional `invalidation` channel across instances. Default: on
+   * where revocations reach every instance at once (PostgreSQL's own LISTEN/NOTIFY, a given channel,
+   * in-memory SQLite), off elsewhere; `false` turns it off.
    */
   cache?: { ttl?: number; max?: number; invalidation?: CacheInvalidationChannel } | false;
   /** Also accept tokens another system issued, while its clients move over: `{ knox: KnoxOptions }`. Default none. */
@@ -139,7 +141,7 @@ export interface ResolvedTokenAuthOptions {
   onEvent?: (event: TokenAuthEvent) => void;
   introspection: IntrospectionOptions | false;
   cookie: ResolvedCookieOptions | false;
-  cache: { ttlMs: number; max: number; invalidation: CacheInvalidationChannel | null } | false;
+  cache: { ttlMs: number; max: number; invalidation: CacheInvalidationChannel | null; /** Given by the host (not the default). */ explicit: boolean } | false;
   legacy: { knox: ResolvedKnoxOptions | false };
   dpop: ResolvedDpopOptions | false;
 }

@@ -173,6 +173,8 @@ export class TokenAuthService implements OnModuleInit {
    */
   async authenticateParsed(parsed: ParsedToken, token?: string, dpop?: DpopPresentation): Promise<AuthenticatedToken> {
     const cached = this.cache?.get(parsed.keyId);
+    // Taken before the reads: an eviction arriving while they run keeps their result out of the cache.
+    const mark = cached ? 0 : (this.cache?.mark() ?? 0);
     const record = cached ? this.lookup.check(parsed, cached.record) : await this.lookup.find(parsed);
     if (!record) throw new InvalidTokenException('unknown', 'The token is not known.');
     const now = this.now();
@@ -185,7 +187,7 @@ export class TokenAuthService implements OnModuleInit {
     if (record.dpopJkt !== null || dpop !== undefined) await this.checkDpop(record, token, dpop);
     const user = cached ? cached.user : await this.askUsers(() => this.users.findById(record.userId));
     if (!user) throw new InvalidTokenException('revoked', "The token's user no longer exists.");
-    if (!cached) this.cache?.set(parsed.keyId, record, user);
+    if (!cached) this.cache?.set(parsed.keyId, record, user, mark);
     const decision = this.policy.onUse(record, now, this.options.mode === 'extend');
     if (decision.touch && (await this.store.recordUse(record.id, now, decision.slideTo))) {
       record.lastUsedAt = now;
@@ -231,6 +233,11 @@ export class TokenAuthService implements OnModuleInit {
     if (this.legacy) count += await this.legacy.revokeUser(userId, exceptSessionId);
     if (count > 0) this.events.emit('revoked', userId, null, { reason, count });
     return count;
+  }
+
+  /** Drops a user cached with their tokens, on every instance (call it after changing the user's data). */
+  async forgetUser(userId: string): Promise<void> {
+    await this.cache?.evictUser(userId);
   }
 
   /** The user's live sessions; `currentSessionId` marks the caller's own. */

@@ -26,12 +26,19 @@ export class NativeStatements {
     readonly dialect: DialectName,
   ) {}
 
-  /** The rows of a SELECT. */
-  async rows(sql: string, params: unknown[]): Promise<Row[]> {
-    if (this.dialect === 'mysql') return this.dataSource.query(sql, params);
+  /**
+   * The first row of a SELECT as an array in column order, or `null`. On PostgreSQL and SQLite the
+   * driver builds no keyed object per row (PostgreSQL: `rowMode: 'array'`; SQLite: a raw statement).
+   */
+  async firstTuple(sql: string, params: unknown[]): Promise<unknown[] | null> {
+    if (this.dialect === 'mysql') {
+      const rows: Row[] = await this.dataSource.query(sql, params);
+      return rows.length ? Object.values(rows[0]) : null;
+    }
     return this.logged(sql, params, async () => {
-      if (this.dialect === 'sqlite') return this.statement(sql).all(...params) as Row[];
-      return (await this.pool().query({ name: statementName(sql), text: sql, values: params })).rows as Row[];
+      if (this.dialect === 'sqlite') return (this.statement(sql, true).get(...params) as unknown[] | undefined) ?? null;
+      const result = await this.pool().query({ name: statementName(sql), text: sql, values: params, rowMode: 'array' });
+      return result.rows.length ? (result.rows[0] as unknown[]) : null;
     });
   }
 
@@ -89,12 +96,14 @@ export class NativeStatements {
     }
   }
 
-  private statement(sql: string): any {
+  private statement(sql: string, raw = false): any {
     const connection = this.connection();
     let prepared = preparedByConnection.get(connection);
     if (!prepared) preparedByConnection.set(connection, (prepared = new Map()));
-    let statement = prepared.get(sql);
-    if (!statement) prepared.set(sql, (statement = connection.prepare(sql)));
+    // A raw (array-row) statement is a separate prepared statement: `raw()` switches the statement itself.
+    const key = raw ? `raw:${sql}` : sql;
+    let statement = prepared.get(key);
+    if (!statement) prepared.set(key, (statement = raw ? connection.prepare(sql).raw(true) : connection.prepare(sql)));
     return statement;
   }
 

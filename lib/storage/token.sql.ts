@@ -2,13 +2,15 @@ import { DataSource, EntityMetadata } from 'typeorm';
 import { TokenRecord } from './token.entity';
 import { DialectName } from './store-dialect';
 
+const TIME_PROPERTIES = new Set<string>(['loginAt', 'createdAt', 'expiresAt', 'absoluteExpiresAt', 'lastUsedAt', 'spentAt', 'revokedAt']);
+
 /**
  * The text of the token store's hot-path statements for one table and dialect, built once from the
  * entity metadata (so table names, schemas and quoting follow TypeORM). Parameters are positional:
  * `values()` and the comments give their order.
  */
 export class TokenSql {
-  /** [keyId] → every column, aliased to its property name. */
+  /** [keyId] → every column in entity order, as a tuple for `record()`. */
   readonly selectByKeyId: string;
   /** [now, id, now]: records a use unless a later one is already recorded. */
   readonly touch: string;
@@ -36,9 +38,8 @@ export class TokenSql {
       return () => (dialect === 'postgres' ? `$${++index}` : '?');
     };
 
-    const select = this.columns.map((c) => `${quote(c.name)} AS ${quote(c.property)}`).join(', ');
     let next = fresh();
-    this.selectByKeyId = `SELECT ${select} FROM ${table} WHERE key_id = ${next()}`;
+    this.selectByKeyId = `SELECT ${this.columns.map((c) => quote(c.name)).join(', ')} FROM ${table} WHERE key_id = ${next()}`;
     next = fresh();
     this.touch = `UPDATE ${table} SET last_used_at = ${next()} WHERE id = ${next()} AND (last_used_at IS NULL OR last_used_at < ${next()})`;
     next = fresh();
@@ -53,6 +54,17 @@ export class TokenSql {
         ? `WITH spent AS (UPDATE ${table} SET spent_at = $1, last_used_at = $1, successor_seal = $4 WHERE id = $2 AND spent_at IS NULL AND revoked_at IS NULL RETURNING id) ` +
           `INSERT INTO ${table} SELECT * FROM jsonb_populate_recordset(NULL::${table}, $3::jsonb) WHERE EXISTS (SELECT 1 FROM spent)`
         : null;
+  }
+
+  /** A `selectByKeyId` tuple as a record; BIGINT times arrive as strings from PostgreSQL and MySQL. */
+  record(tuple: unknown[]): TokenRecord {
+    const record: Record<string, unknown> = {};
+    const columns = this.columns;
+    for (let i = 0; i < columns.length; i++) {
+      const value = tuple[i];
+      record[columns[i].property] = value !== null && TIME_PROPERTIES.has(columns[i].property) ? Number(value) : value;
+    }
+    return record as unknown as TokenRecord;
   }
 
   /** A row's values in the order of `insert`'s parameters. */

@@ -44,11 +44,11 @@ export class TokenStore {
     this.sql = new TokenSql(dataSource, this.repository.metadata, this.dialect.name);
   }
 
-  /** The hot-path lookup: one prepared SELECT on the unique key id, hydrated by hand. */
+  /** The hot-path lookup: one prepared SELECT on the unique key id, an array row hydrated by hand. */
   findByKeyId(keyId: string): Promise<TokenRecord | null> {
     return this.run(async () => {
-      const rows = await this.native.rows(this.sql.selectByKeyId, [keyId]);
-      return rows.length ? hydrate(rows[0]) : null;
+      const tuple = await this.native.firstTuple(this.sql.selectByKeyId, [keyId]);
+      return tuple ? this.sql.record(tuple) : null;
     });
   }
 
@@ -122,24 +122,26 @@ export class TokenStore {
 
   /** Revokes every not-yet-revoked row of a family; with `userId`, only if the family is theirs. */
   async revokeFamily(familyId: string, now: number, reason: string, userId?: string): Promise<number> {
-    const count = await this.revokeWhere(() => {
-      const query = this.update().set({ revokedAt: now, revokedReason: reason }).where('family_id = :familyId AND revoked_at IS NULL', { familyId });
+    const notify = this.cache?.statement(TokenCache.familyMessage(familyId)) ?? null;
+    const count = await this.revokeWhere((manager) => {
+      const query = this.update(manager).set({ revokedAt: now, revokedReason: reason }).where('family_id = :familyId AND revoked_at IS NULL', { familyId });
       if (userId !== undefined) query.andWhere('user_id = :userId', { userId });
       return query;
-    });
-    if (count > 0) await this.cache?.evictFamily(familyId);
+    }, notify);
+    if (count > 0) await this.cache?.evictFamily(familyId, notify !== null);
     return count;
   }
 
   /** Revokes every row of a user, optionally sparing one family (the current session). */
   async revokeUser(userId: string, now: number, reason: string, exceptFamilyId?: string): Promise<number> {
-    const count = await this.revokeWhere(() => {
-      const query = this.update().set({ revokedAt: now, revokedReason: reason }).where('user_id = :userId AND revoked_at IS NULL', { userId });
+    const notify = this.cache?.statement(TokenCache.userMessage(userId)) ?? null;
+    const count = await this.revokeWhere((manager) => {
+      const query = this.update(manager).set({ revokedAt: now, revokedReason: reason }).where('user_id = :userId AND revoked_at IS NULL', { userId });
       if (exceptFamilyId !== undefined) query.andWhere('family_id <> :exceptFamilyId', { exceptFamilyId });
       return query;
-    });
+    }, notify);
     // The spared session's cache entries go too; they are simply reloaded on next use.
-    if (count > 0) await this.cache?.evictUser(userId);
+    if (count > 0) await this.cache?.evictUser(userId, notify !== null);
     return count;
   }
 
@@ -154,8 +156,8 @@ export class TokenStore {
     return manager.createQueryBuilder(this.repository.target, 't') as SelectQueryBuilder<TokenRecord>;
   }
 
-  private update(): UpdateQueryBuilder<TokenRecord> {
-    return this.repository.createQueryBuilder().update();
+  private update(manager: EntityManager = this.repository.manager): UpdateQueryBuilder<TokenRecord> {
+    return manager.getRepository(this.repository.target).createQueryBuilder().update();
   }
 
   /**
@@ -163,7 +165,18 @@ export class TokenStore {
    * so the first UPDATE waits for it, but its snapshot misses the successors that rotation inserted;
    * the second UPDATE (a new snapshot) catches them, so no fresh pair survives a logout.
    */
-  private async revokeWhere(build: () => UpdateQueryBuilder<TokenRecord>): Promise<number> {
+  private async revokeWhere(build: (manager?: EntityManager) => UpdateQueryBuilder<TokenRecord>, notify: { sql: string; params: unknown[] } | null): Promise<number> {
+    if (notify !== null) {
+      // The cache channel's message goes out in the same transaction, so it leaves exactly at the commit.
+      // Read committed: each UPDATE still takes its own snapshot, as below.
+      return this.run(() =>
+        this.dataSource.transaction(async (manager) => {
+          const count = ((await build(manager).execute()).affected ?? 0) + ((await build(manager).execute()).affected ?? 0);
+          if (count > 0) await manager.query(notify.sql, notify.params);
+          return count;
+        }),
+      );
+    }
     const first = await this.writeCount(build);
     return this.dialect.name === 'sqlite' ? first : first + (await this.writeCount(build));
   }
@@ -189,13 +202,4 @@ export class TokenStore {
     this.logger.error(`token store unavailable: ${(error as Error)?.message ?? error}`);
     throw new TokenStoreUnavailableException();
   }
-}
-
-const TIME_FIELDS = ['loginAt', 'createdAt', 'expiresAt', 'absoluteExpiresAt', 'lastUsedAt', 'spentAt', 'revokedAt'] as const;
-
-/** A raw row (aliased to property names) as a record; BIGINT times arrive as strings from PostgreSQL and MySQL. */
-function hydrate(row: Record<string, unknown>): TokenRecord {
-  const record = row as unknown as TokenRecord;
-  for (const field of TIME_FIELDS) if (record[field] !== null) (record as any)[field] = Number(record[field]);
-  return record;
 }

@@ -6,7 +6,8 @@ describe('browser: extend mode keeps active pages alive', () => {
   let s: Stage;
   beforeAll(async () => {
     buildClient();
-    s = await stage({ AUTH_MODE: 'extend', ACCESS_TTL: '4', MIN_REFRESH_INTERVAL: '0' });
+    // 8 s: the extension a quarter-life ahead (2 s) must land in time even on a loaded machine.
+    s = await stage({ AUTH_MODE: 'extend', ACCESS_TTL: '8', MIN_REFRESH_INTERVAL: '0' });
   });
   afterAll(() => s?.close());
 
@@ -22,7 +23,8 @@ describe('browser: extend mode keeps active pages alive', () => {
     const meBefore = s.count('GET', '/me');
 
     // The user moves the mouse for more than twice the token's life; the page makes no request of its own.
-    const until = Math.max(firstExpiry, idleExpiry) + 3500;
+    // Long enough for two extensions a quarter-life ahead (at 6 s and 12 s of an 8 s token).
+    const until = Math.max(firstExpiry, idleExpiry) + 7000;
     for (let x = 0; Date.now() < until; x = (x + 37) % 400) {
       await active.page.mouse.move(50 + x, 80);
       await sleep(200);

@@ -123,3 +123,6 @@ describe.each(selectedDatabases())('two sample-app instances sharing %s (rotate 
     expect((await me(b, token).expect(401)).body).toMatchObject({ error: 'invalid_token', reason: 'revoked' });
   });
 });
+
+// PostgreSQL only: 1,000 revocations with the cache on by default (its own file, run from here so it always has a suite).
+import './propagation.scenario';
