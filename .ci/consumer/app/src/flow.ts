@@ -1,3 +1,4 @@
+import { createTokenClient } from 'nest-token-auth/client';
 import { PASSWORD, USERNAME } from './users.service.js';
 
 /** What one step of the flow checks; `ok` false carries what came back instead. */
@@ -37,5 +38,23 @@ export async function userFlow(base: string): Promise<Step[]> {
   const logout = await call(base, 'POST', '/auth/logout', { token: String(next) });
   const after = await call(base, 'GET', '/me', { token: String(next) });
   step('POST /auth/logout is 204, then the token is refused with 401', logout.status === 204 && after.status === 401, { logout, after });
+
+  // The browser client, imported through its subpath export, works in Node as well.
+  const logouts: string[] = [];
+  const api = createTokenClient({ baseUrl: base, mode: 'rotate', storage: 'memory', onLogout: (reason) => logouts.push(reason) });
+  try {
+    await api.login(USERNAME, PASSWORD);
+    const viaClient = await api('/me');
+    const refreshedViaClient = await api.refresh();
+    const afterRefresh = await api('/me');
+    await api.logout();
+    step(
+      'nest-token-auth/client logs in, calls /me, refreshes and logs out',
+      viaClient.status === 200 && refreshedViaClient && afterRefresh.status === 200 && !api.state().loggedIn,
+      { me: viaClient.status, refreshed: refreshedViaClient, again: afterRefresh.status, state: api.state(), logouts },
+    );
+  } finally {
+    api.close();
+  }
   return steps;
 }
