@@ -50,9 +50,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   try {
     await dataSource.initialize();
     const purger = new TokenPurger(dataSource, command.table);
-    const { expired, revoked, spent } = await purger.purge({ revokedOlderThan: command.revokedOlderThan, batchSize: command.batchSize, dryRun: command.dryRun });
+    const { expired, revoked, spent, seals } = await purger.purge({ revokedOlderThan: command.revokedOlderThan, batchSize: command.batchSize, dryRun: command.dryRun });
     const knox = command.knoxTable === null ? '' : `, ${await new KnoxTable(dataSource, command.knoxTable).purgeExpired(Date.now(), command.dryRun)} expired rows from ${command.knoxTable}`;
-    const summary = `${expired} expired, ${revoked} revoked, ${spent} spent rows from ${command.table}${knox} in ${Date.now() - started} ms`;
+    const summary = `${expired} expired, ${revoked} revoked, ${spent} spent rows from ${command.table}${knox}, ${seals} successor seals older than an hour in ${Date.now() - started} ms`;
     process.stdout.write(command.dryRun ? `dry run: would purge ${summary}\n` : `purged ${summary}\n`);
     return 0;
   } catch (error) {

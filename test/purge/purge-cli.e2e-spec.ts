@@ -64,14 +64,14 @@ describe.each(selectedDatabases())('purge CLI on %s', (database) => {
     const before = await rowsLeft(t, TABLE);
     const run = await purgeCli(args('--dry-run'));
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toMatch(/^dry run: would purge 10 expired, 1 revoked, 1 spent rows from session_tokens in \d+ ms\n$/);
+    expect(run.stdout).toMatch(/^dry run: would purge 10 expired, 1 revoked, 1 spent rows from session_tokens, \d+ successor seals older than an hour in \d+ ms\n$/);
     expect(await rowsLeft(t, TABLE)).toEqual(before);
   });
 
   it('purges in batches, prints the counts and leaves live sessions and needed spent rows', async () => {
     const run = await purgeCli(args('--batch-size', '3'));
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toMatch(/^purged 10 expired, 1 revoked, 1 spent rows from session_tokens in \d+ ms\n$/);
+    expect(run.stdout).toMatch(/^purged 10 expired, 1 revoked, 1 spent rows from session_tokens, \d+ successor seals older than an hour in \d+ ms\n$/);
     expect(await rowsLeft(t, TABLE)).toEqual({ total: scenario.remaining, spent: 3, revoked: 2 });
     expect((await t.http().get('/me').set('Authorization', bearer(scenario.live.token))).status).toBe(200);
   });
@@ -84,7 +84,7 @@ describe.each(selectedDatabases())('purge CLI on %s', (database) => {
 
   it('reads DATABASE_URL when --database-url is absent', async () => {
     const run = await purgeCli(['--table', TABLE], { DATABASE_URL: url });
-    expect(run.stdout).toMatch(/^purged 0 expired, 0 revoked, 0 spent rows from session_tokens in \d+ ms\n$/);
+    expect(run.stdout).toMatch(/^purged 0 expired, 0 revoked, 0 spent rows from session_tokens, \d+ successor seals older than an hour in \d+ ms\n$/);
   });
 });
 
