@@ -82,6 +82,26 @@ describe.each(selectedDatabases())('purge CLI on %s', (database) => {
     expect((await t.http().get('/me').set('Authorization', bearer(scenario.live.token))).body.reason).toBe('revoked');
   });
 
+  it('--knox-table deletes (or on a dry run counts) expired django-rest-knox rows and keeps the others', async () => {
+    const timestamp = database === 'postgres' ? 'timestamp with time zone' : database === 'mariadb' ? 'datetime(6)' : 'datetime';
+    await t.dataSource.query(`CREATE TABLE knox_authtoken (digest varchar(128) PRIMARY KEY, token_key varchar(25) NOT NULL, user_id integer NOT NULL, created ${timestamp} NOT NULL, expiry ${timestamp} NULL)`);
+    const at = (ms: number) => `${new Date(ms).toISOString().slice(0, 23).replace('T', ' ')}000${database === 'postgres' ? '+00' : ''}`;
+    const hour = 3_600_000;
+    const rows = [['a'.repeat(128), Date.now() - 2 * hour], ['b'.repeat(128), Date.now() + hour], ['c'.repeat(128), null]] as const;
+    for (const [digest, expiry] of rows) {
+      const placeholders = database === 'postgres' ? '$1, $2, 1, $3, $4' : '?, ?, 1, ?, ?';
+      await t.dataSource.query(`INSERT INTO knox_authtoken (digest, token_key, user_id, created, expiry) VALUES (${placeholders})`, [digest, digest.slice(0, 15), at(Date.now() - 3 * hour), expiry === null ? null : at(expiry)]);
+    }
+    const count = async () => Number((await t.dataSource.query('SELECT COUNT(*) AS n FROM knox_authtoken'))[0].n);
+    const dry = await purgeCli(args('--knox-table', 'knox_authtoken', '--dry-run'));
+    expect(dry).toMatchObject({ code: 0, stderr: '' });
+    expect(dry.stdout).toMatch(/, 1 expired rows from knox_authtoken, /);
+    expect(await count()).toBe(3);
+    const run = await purgeCli(args('--knox-table', 'knox_authtoken'));
+    expect(run.stdout).toMatch(/^purged .*, 1 expired rows from knox_authtoken, /);
+    expect(await count()).toBe(2);
+  });
+
   it('reads DATABASE_URL when --database-url is absent', async () => {
     const run = await purgeCli(['--table', TABLE], { DATABASE_URL: url });
     expect(run.stdout).toMatch(/^purged 0 expired, 0 revoked, 0 spent rows from session_tokens, \d+ successor seals older than an hour in \d+ ms\n$/);
