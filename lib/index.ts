@@ -33,6 +33,12 @@ export { RequireScopes } from './decorators/require-scopes.decorator';
 export { TokenAuthGuard } from './guards/token-auth.guard';
 /** `@CurrentUser()` and `@CurrentToken()` parameter decorators. */
 export { CurrentUser, CurrentToken } from './decorators/current-user.decorator';
+/** Authenticates WebSocket connections (socket.io, ws, graphql-ws) and disconnects a revoked session's live sockets. */
+export { TokenAuthSockets } from './transports/socket-sessions';
+/** The request `TokenAuthGuard` reads in any context (for Passport's `getRequest` in GraphQL, gateways and microservices). */
+export { requestOf as tokenAuthRequest } from './transports/transport';
+/** What `tokenAuthRequest` returns: the credential headers, client address, and room for the user and token. */
+export type { AuthRequest as TokenAuthRequest } from './transports/transport';
 /** Opens a route when the guard is global. */
 export { Public } from './decorators/public.decorator';
 /** Token events (`token-auth.<type>` on @nestjs/event-emitter, or the `onEvent` option). */

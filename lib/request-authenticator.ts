@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ChallengeSettings } from './transports/challenge';
 import { readAuthorization } from './authorization-header';
 import { CookieTransport } from './cookie-transport';
 import { TOKEN_AUTH_COOKIE, TOKEN_AUTH_REQUEST_KEY } from './token-auth.constants';
@@ -22,6 +23,11 @@ export class RequestAuthenticator {
   /** Name of the response header that reports the token's expiry, or `false`. */
   get expiryHeader(): string | false {
     return this.auth.settings.expiryHeader;
+  }
+
+  /** What the module's challenges are written from (realm, DPoP). */
+  get challengeSettings(): ChallengeSettings {
+    return this.auth.settings;
   }
 
   /**

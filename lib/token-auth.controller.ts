@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Optional, Param, Post, Req, Res, Type, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Optional, Param, Post, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
 import { CookieTransport } from './cookie-transport';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags, schemas } from './openapi';
 import { CurrentToken } from './decorators/current-user.decorator';
@@ -16,6 +16,7 @@ import { ResolvedTokenAuthOptions } from './token-auth.options';
 import { AuthenticatedToken, LoginResult, TokenAuthService } from './token-auth.service';
 import { TokenRotationService } from './token-rotation.service';
 import { iso } from './token-auth.views';
+import { TokenAuthExceptionFilter } from './token-auth-exception.filter';
 import { userIdOf } from './token-auth.users';
 import { DpopBinding } from './dpop/dpop-binding';
 import { presentationOf } from './dpop/dpop-request';
@@ -26,6 +27,8 @@ const COOKIE_MAX_MS = 400 * 24 * 3600 * 1000;
 /** Builds the auth controller mounted at `prefix` (the HTTP contract of the README). */
 export function createTokenAuthController(prefix: string): Type<unknown> {
   @Controller(prefix)
+  // Scoped here, not global: the host's other errors (and other contexts) keep their own handling.
+  @UseFilters(TokenAuthExceptionFilter)
   @ApiTags('auth')
   @ApiResponse({ status: 503, description: 'Token store unavailable', schema: schemas.error })
   class TokenAuthController {

@@ -13,6 +13,7 @@ interface Emitter {
 export class TokenAuthEvents implements OnModuleInit {
   private readonly logger = new Logger('TokenAuth');
   private emitter: Emitter | null = null;
+  private readonly listeners: Array<(event: TokenAuthEvent) => void> = [];
 
   constructor(
     @InjectTokenAuthOptions() private readonly options: ResolvedTokenAuthOptions,
@@ -23,10 +24,16 @@ export class TokenAuthEvents implements OnModuleInit {
     this.emitter = findEventEmitter(this.moduleRef);
   }
 
+  /** The module's own listeners (the socket registry reacts to revocations). */
+  subscribe(listener: (event: TokenAuthEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
   emit(type: TokenAuthEventType, userId: string, sessionId: string | null, extra: Partial<TokenAuthEvent> = {}): void {
     const event: TokenAuthEvent = { type, userId, sessionId, ...extra, at: new Date(this.options.clock.now()) };
     try {
       this.options.onEvent?.(event);
+      for (const listener of this.listeners) listener(event);
       this.emitter?.emit(`token-auth.${type}`, event);
     } catch (error) {
       // A failing listener must not fail the request that caused the event.

@@ -1,5 +1,5 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -11,7 +11,7 @@ import { TOKEN_AUTH_COOKIE, TOKEN_AUTH_OPTIONS, TOKEN_AUTH_THROTTLER_STORAGE } f
 import { CookieTransport } from './cookie-transport';
 import { createTokenAuthController } from './token-auth.controller';
 import { TokenAuthEvents } from './token-auth.events.service';
-import { TokenAuthExceptionFilter } from './token-auth-exception.filter';
+import { TokenAuthSockets } from './transports/socket-sessions';
 import {
   ConfigurableTokenAuthModule,
   DEFAULT_EXTRAS,
@@ -146,7 +146,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     TokenAuthModeGuard,
     LoginThrottlerGuard,
     RefreshThrottlerGuard,
-    { provide: APP_FILTER, useClass: TokenAuthExceptionFilter },
+    TokenAuthSockets,
   ];
   if (extras.globalGuard) providers.push(TokenAuthGlobalGuard, { provide: APP_GUARD, useExisting: TokenAuthGlobalGuard });
   const passport = extras.passportStrategy ? passportParts() : null;
@@ -157,7 +157,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
     imports: [...(definition.imports ?? []), ...(passport ? [passport.module] : []), TypeOrmModule.forFeature([entity], extras.dataSource)],
     controllers: extras.routePrefix === false ? [] : [createTokenAuthController(extras.routePrefix), createKnoxUpgradeController(extras.routePrefix)],
     providers: [...(definition.providers ?? []), ...providers],
-    exports: [...(definition.exports ?? []), TokenAuthService, TokenRotationService, TokenStandardsService, TokenPurgeService, TOKEN_AUTH_OPTIONS],
+    exports: [...(definition.exports ?? []), TokenAuthService, TokenRotationService, TokenStandardsService, TokenPurgeService, TokenAuthSockets, TOKEN_AUTH_OPTIONS],
   };
 }
 

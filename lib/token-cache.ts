@@ -37,6 +37,7 @@ export class TokenCache implements OnModuleDestroy {
   /** Moves on every eviction and channel change: a row read before it moved may be stale, so it is not cached. */
   private generation = 0;
   private listening: boolean;
+  private readonly remoteListeners: Array<(kind: 'family' | 'user', id: string) => void> = [];
 
   constructor(
     private readonly ttlMs: number,
@@ -53,7 +54,10 @@ export class TokenCache implements OnModuleDestroy {
     if (!this.channel) return;
     let reported = false;
     await this.channel.subscribe(
-      (message) => this.apply(message),
+      (message) => {
+        this.apply(message);
+        this.notifyRemote(message);
+      },
       (listening) => {
         reported = true;
         this.setListening(listening);
@@ -122,11 +126,21 @@ export class TokenCache implements OnModuleDestroy {
     await this.channel?.close?.();
   }
 
+  /** Calls `listener` after another instance's revocation has been applied here (live sockets are closed on it). */
+  onRemoteEviction(listener: (kind: 'family' | 'user', id: string) => void): void {
+    this.remoteListeners.push(listener);
+  }
+
   private apply(message: string): void {
     const id = message.slice(2);
     if (message.startsWith('f:')) this.drop((keyId, record) => record.familyId === id);
     else if (message.startsWith('u:')) this.drop((keyId, record) => record.userId === id);
     else if (message.startsWith('k:')) this.drop((keyId) => keyId === id);
+  }
+
+  private notifyRemote(message: string): void {
+    const kind = message.startsWith('f:') ? 'family' : message.startsWith('u:') ? 'user' : null;
+    if (kind) for (const listener of this.remoteListeners) listener(kind, message.slice(2));
   }
 
   private setListening(listening: boolean): void {

@@ -8,6 +8,8 @@ import { InjectTokenAuthOptions, InjectTokenAuthThrottlerStorage, REFRESH_LOOKUP
 import { RateLimit, ResolvedTokenAuthOptions } from '../token-auth.options';
 import { RateLimitedException } from '../token-auth.exceptions';
 import { TokenRotationService } from '../token-rotation.service';
+import { refusalIn, transportOf } from '../transports/transport';
+import { ChallengeSettings } from '../transports/challenge';
 
 /**
  * The module's own rate limits, independent of any ThrottlerModule the host has. Each guard holds
@@ -15,11 +17,13 @@ import { TokenRotationService } from '../token-rotation.service';
  */
 abstract class TokenAuthThrottlerGuard extends ThrottlerGuard {
   private readonly ipv6Subnet: number;
+  private readonly challenge: ChallengeSettings;
 
   protected constructor(private readonly limit: RateLimit | false, options: ResolvedTokenAuthOptions, storage: ThrottlerStorage, reflector: Reflector) {
     // A disabled limit keeps a placeholder throttler (never consulted: shouldSkip) to avoid the empty-list warning.
     super({ throttlers: [limit ? { limit: limit.limit, ttl: limit.window * 1000 } : { limit: 1, ttl: 1000 }] }, storage, reflector);
     this.ipv6Subnet = options.ipv6Subnet;
+    this.challenge = options;
   }
 
   /** The client's address as counted: IPv6 by network (`throttle.ipv6Subnet`), IPv4 as is. */
@@ -40,10 +44,16 @@ abstract class TokenAuthThrottlerGuard extends ThrottlerGuard {
     return createHash('sha256').update(`nest-token-auth:${name}:${tracker}`).digest('hex');
   }
 
+  /** The request of any context (a login mutation, a gateway message...); headers go where the context has them. */
+  protected override getRequestResponse(context: ExecutionContext): { req: Record<string, any>; res: Record<string, any> } {
+    const transport = transportOf(context);
+    return { req: transport.request(context), res: { header: (name: string, value: unknown) => transport.setHeader(context, name, String(value)) } };
+  }
+
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfter = Math.max(1, detail.timeToBlockExpire);
-    this.setResponseHeader(context.switchToHttp().getResponse(), 'Retry-After', retryAfter);
-    throw new RateLimitedException(retryAfter);
+    transportOf(context).setHeader(context, 'Retry-After', String(retryAfter));
+    throw refusalIn(context, new RateLimitedException(retryAfter), this.challenge);
   }
 }
 

@@ -3,7 +3,7 @@ import { ModuleRef, Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, TOKEN_AUTH_REQUEST_KEY } from '../token-auth.constants';
 import { RequestAuthenticator } from '../request-authenticator';
 import { AuthenticatedToken } from '../token-auth.service';
-import { setResponseHeader } from '../http-compat';
+import { refusalIn, transportOf } from '../transports/transport';
 import { iso } from '../token-auth.views';
 import { InsufficientScopeException, MissingTokenException } from '../token-auth.exceptions';
 
@@ -30,26 +30,38 @@ export class TokenAuthGuard implements CanActivate {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  /** Synchronous up to the database: missing or malformed credentials are refused without a promise. */
+  /**
+   * Synchronous up to the database: missing or malformed credentials are refused without a promise.
+   * Works in every Nest context (HTTP, GraphQL, WebSocket, microservice): `transportOf` finds the
+   * request and turns a refusal into that context's error.
+   */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const rules = this.rulesOf(context);
     if (rules.open) return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest();
-    // Already authenticated by an earlier TokenAuthGuard (a global one plus a route one): only check scopes.
-    const earlier: AuthenticatedToken | undefined = request[TOKEN_AUTH_REQUEST_KEY];
-    if (earlier) return this.checkScopes(earlier, rules);
+    const transport = transportOf(context);
+    const request = transport.request(context);
     // The guard is instantiated in the host's modules; the authenticator lives in TokenAuthModule.
     const authenticator = (this.authenticator ??= this.moduleRef.get(RequestAuthenticator, { strict: false }));
-    const pending = authenticator.authenticate(request);
-    if (!pending) throw new MissingTokenException();
-    return pending.then((auth) => {
-      request.user = auth.user;
-      // Tells the client when its token now expires (after any sliding), so it can plan a refresh.
-      const header = authenticator.expiryHeader;
-      if (header && auth.expiresAt !== null) setResponseHeader(http.getResponse(), header, this.isoOf(auth.expiresAt));
-      return this.checkScopes(auth, rules);
-    });
+    try {
+      // Already authenticated by an earlier TokenAuthGuard (a global one plus a route one): only check scopes.
+      const earlier = request[TOKEN_AUTH_REQUEST_KEY] as AuthenticatedToken | undefined;
+      if (earlier) return this.checkScopes(earlier, rules);
+      const pending = authenticator.authenticate(request);
+      if (!pending) throw new MissingTokenException();
+      return pending
+        .then((auth) => {
+          request.user = auth.user;
+          // Tells the client when its token now expires (after any sliding), so it can plan a refresh.
+          const header = authenticator.expiryHeader;
+          if (header && auth.expiresAt !== null) transport.setHeader(context, header, this.isoOf(auth.expiresAt));
+          return this.checkScopes(auth, rules);
+        })
+        .catch((error) => {
+          throw refusalIn(context, error, authenticator.challengeSettings);
+        });
+    } catch (error) {
+      throw refusalIn(context, error, authenticator.challengeSettings);
+    }
   }
 
   private checkScopes(auth: AuthenticatedToken, rules: RouteRules): true {

@@ -5,6 +5,10 @@ import { IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, TOKEN_AUTH_REQUEST_KEY } from '../t
 import { InsufficientScopeException, MissingTokenException } from '../token-auth.exceptions';
 import { AuthenticatedToken } from '../token-auth.service';
 import { TokenInfo } from '../token-auth.views';
+import { refusalIn, requestOf } from '../transports/transport';
+
+/** The default challenge: the fake stands outside the module and cannot read its options. */
+const FAKE_CHALLENGE = { realm: 'api', dpop: false } as const;
 
 /** What the fake token of `fakeTokenAuthGuard` carries besides its user. */
 export interface FakeTokenOptions {
@@ -34,13 +38,13 @@ export class FakeTokenAuthGuard<User = unknown> implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    if (this.user === null) throw new MissingTokenException();
-    const request = context.switchToHttp().getRequest<Record<string | symbol, unknown>>();
+    if (this.user === null) throw refusalIn(context, new MissingTokenException(), FAKE_CHALLENGE);
+    const request = requestOf(context);
     const token = this.token();
     request.user = token.user;
     request[TOKEN_AUTH_REQUEST_KEY] = token;
     const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES_KEY, targets);
-    if (required?.length && !required.every((scope) => token.session.scopes.includes(scope))) throw new InsufficientScopeException(required);
+    if (required?.length && !required.every((scope) => token.session.scopes.includes(scope))) throw refusalIn(context, new InsufficientScopeException(required), FAKE_CHALLENGE);
     return true;
   }
 
