@@ -108,7 +108,14 @@ export interface TestAppSettings {
   extras?: TokenAuthModuleExtras;
   /** Rewrites the connection options (e.g. to go through a fault-injecting proxy). */
   connect?: (options: DataSourceOptions) => DataSourceOptions;
+  /** The HTTP platform. Default `'express'`. */
+  adapter?: Adapter;
+  /** The host's own parts beside the test controller (resolvers, gateways, modules), and set-up before listening. */
+  host?: { imports?: any[]; providers?: any[]; controllers?: any[]; configure?: (app: INestApplication) => void | Promise<void> };
 }
+
+export const ADAPTERS = ['express', 'fastify'] as const;
+export type Adapter = (typeof ADAPTERS)[number];
 
 export interface TestApp {
   app: INestApplication;
@@ -153,14 +160,20 @@ export async function createTestApp(settings: TestAppSettings): Promise<TestApp>
         ...settings.options,
         ...settings.extras,
       } as any),
+      ...(settings.host?.imports ?? []),
     ],
-    providers: [TestUsers, ScopedTestUsers],
-    controllers: [ProtectedController],
+    providers: [TestUsers, ScopedTestUsers, ...(settings.host?.providers ?? [])],
+    controllers: [ProtectedController, ...(settings.host?.controllers ?? [])],
   })
   class TestAppModule {}
 
   const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: logs });
+  // Fastify is loaded only when asked for, so the Express suites need none of it.
+  const app =
+    settings.adapter === 'fastify'
+      ? moduleRef.createNestApplication(new (require('@nestjs/platform-fastify').FastifyAdapter)(), { logger: logs })
+      : moduleRef.createNestApplication({ logger: logs });
+  await settings.host?.configure?.(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const users = app.get(TestUsers);
