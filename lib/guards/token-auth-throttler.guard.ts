@@ -47,7 +47,7 @@ abstract class TokenAuthThrottlerGuard extends ThrottlerGuard {
   /** The request of any context (a login mutation, a gateway message...); headers go where the context has them. */
   protected override getRequestResponse(context: ExecutionContext): { req: Record<string, any>; res: Record<string, any> } {
     const transport = transportOf(context);
-    return { req: transport.request(context), res: { header: (name: string, value: unknown) => transport.setHeader(context, name, String(value)) } };
+    return { req: transport.request(context, true), res: { header: (name: string, value: unknown) => transport.setHeader(context, name, String(value)) } };
   }
 
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {

@@ -39,7 +39,7 @@ export class TokenAuthGuard implements CanActivate {
     const rules = this.rulesOf(context);
     if (rules.open) return true;
     const transport = transportOf(context);
-    const request = transport.request(context);
+    const request = transport.request(context, true);
     // The guard is instantiated in the host's modules; the authenticator lives in TokenAuthModule.
     const authenticator = (this.authenticator ??= this.moduleRef.get(RequestAuthenticator, { strict: false }));
     try {

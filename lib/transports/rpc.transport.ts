@@ -1,7 +1,6 @@
-import { Transport } from './transport';
-import { AuthRequest } from './transport';
+import { AuthRequest, Transport } from './transport';
 
-/** One request per handled message: the args array is shared by its guards and parameter decorators. */
+/** One request per handled message, keyed by its transport context (made per message; decorators get a copy of the args). */
 const messageRequests = new WeakMap<object, AuthRequest>();
 
 /**
@@ -13,11 +12,12 @@ const messageRequests = new WeakMap<object, AuthRequest>();
 export const rpcTransport: Transport = {
   request(context) {
     const args = context.getArgs();
-    let request = messageRequests.get(args);
+    const key = typeof args[1] === 'object' && args[1] !== null ? args[1] : args;
+    let request = messageRequests.get(key);
     if (!request) {
       const data = context.switchToRpc().getData();
       const authorization = typeof data === 'object' && data !== null ? data.authorization : undefined;
-      messageRequests.set(args, (request = { headers: { authorization } }));
+      messageRequests.set(key, (request = { headers: { authorization } }));
     }
     return request;
   },

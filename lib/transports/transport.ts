@@ -19,8 +19,11 @@ export interface AuthRequest {
 
 /** One Nest execution context type: where its request is, how a header is answered, how a refusal travels. */
 export interface Transport {
-  /** The request to authenticate; the same object for every guard and decorator of one call. */
-  request(context: ExecutionContext): AuthRequest;
+  /**
+   * The request to authenticate; the same object for every guard and decorator of one call. Guards
+   * pass `fresh`: a socket's next message must be authenticated again, even with the same payload.
+   */
+  request(context: ExecutionContext, fresh?: boolean): AuthRequest;
   /** Sets a response header where the transport has one (HTTP, GraphQL over HTTP); otherwise nothing. */
   setHeader(context: ExecutionContext, name: string, value: string): void;
   /** What to throw for a module refusal in this context (an HttpException, a GraphQLError, a WsException, an RpcException). */

@@ -5,8 +5,13 @@ import { AuthRequest, Transport } from './transport';
 /** Where `TokenAuthSockets` keeps a platform-ws socket's upgrade credentials (that socket has no headers of its own). */
 export const SOCKET_CREDENTIALS = Symbol.for('nest-token-auth.socket-credentials');
 
-/** One request per handled message: the args array is shared by its guards and parameter decorators. */
-const messageRequests = new WeakMap<object, AuthRequest>();
+/**
+ * The requests of a socket's latest messages. Guards of one message share its args array; parameter
+ * decorators get a copy of it, so they match on its elements. Every message of a socket carries the
+ * same credentials, so a decorator can never see another user.
+ */
+const messageRequests = new WeakMap<object, Array<{ args: unknown[]; request: AuthRequest }>>();
+const KEPT_PER_SOCKET = 8;
 
 /**
  * WebSocket gateways (socket.io and ws). Every message is authenticated again from its connection's
@@ -15,10 +20,16 @@ const messageRequests = new WeakMap<object, AuthRequest>();
  * nor from cookies (a cross-site page can open a socket with the victim's cookies).
  */
 export const wsTransport: Transport = {
-  request(context) {
+  request(context, fresh) {
     const args = context.getArgs();
-    let request = messageRequests.get(args);
-    if (!request) messageRequests.set(args, (request = socketRequest(context.switchToWs().getClient())));
+    const client = context.switchToWs().getClient();
+    let recent = messageRequests.get(client);
+    if (!recent) messageRequests.set(client, (recent = []));
+    const found = recent.find((entry) => entry.args === args) ?? (fresh ? undefined : recent.find((entry) => sameElements(entry.args, args)));
+    if (found) return found.request;
+    const request = socketRequest(client);
+    recent.unshift({ args, request });
+    if (recent.length > KEPT_PER_SOCKET) recent.pop();
     return request;
   },
   setHeader() {
@@ -56,4 +67,8 @@ export function isSocketIo(client: any): boolean {
 /** A platform-ws frame in Nest's `{ event, data }` shape. */
 export function sendWsEvent(client: any, event: string, data: unknown): void {
   if (client?.readyState === 1 && typeof client.send === 'function') client.send(JSON.stringify({ event, data }));
+}
+
+function sameElements(a: unknown[], b: unknown[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
 }
