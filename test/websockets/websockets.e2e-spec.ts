@@ -5,6 +5,7 @@ import { TokenAuthSockets } from '../../lib';
 import { selectedDatabases } from '../support/databases';
 import { bearer, createTestApp, MODES, ScopedTestUsers, TestApp } from '../support/test-app';
 import { OpenSocketIoGateway, SocketIoGateway, WsGateway } from './app.module';
+import { acrossInstances } from './instances.scenario';
 
 const FORGED = `ntk_at_${'A'.repeat(50)}`;
 
@@ -198,3 +199,5 @@ describe.each(selectedDatabases())('WebSockets on %s', (database) => {
     });
   });
 });
+
+acrossInstances();

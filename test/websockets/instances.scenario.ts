@@ -8,7 +8,8 @@ import { connectRedis, describeWithRedis } from '../support/redis';
 import { bearer, createTestApp, TestApp } from '../support/test-app';
 import { SocketIoGateway } from './app.module';
 
-describeWithRedis('WebSockets across instances (Redis cache invalidation)', () => {
+/** Run from websockets.e2e-spec.ts, so a run without Redis still has tests in that file. */
+export const acrossInstances = (): void => describeWithRedis('WebSockets across instances (Redis cache invalidation)', () => {
   let db: TestDatabase;
   let a: TestApp;
   let b: TestApp;
@@ -39,7 +40,7 @@ describeWithRedis('WebSockets across instances (Redis cache invalidation)', () =
     const { token } = await a.login('alice');
     const socket = io(b.url, { transports: ['websocket'], reconnection: false, auth: { token } });
     try {
-      await new Promise((resolve) => socket.once('connect', resolve));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       const disconnected = new Promise<number>((resolve) => socket.once('disconnect', () => resolve(Date.now())));
       const revokedAt = Date.now();
       await a.http().post('/auth/logout').set('Authorization', bearer(token)).expect(204);
