@@ -29,3 +29,21 @@ export async function withTabLock<T>(name: string, storage: StorageLike, shared:
     if (holder()?.me === me) storage.removeItem(name);
   }
 }
+
+/**
+ * Marks a refresh token as being spent by this tab, and returns how to take the mark back (the
+ * refresh failed); `null` when another tab already marked it. The mark is a Web Lock held for a
+ * minute: the browser keeps locks consistent across tabs at once, whereas a storage write reaches
+ * other tabs a moment later. Without Web Locks there is no mark (`undefined`); the lease guards.
+ */
+export async function markSpent(name: string): Promise<(() => void) | null | undefined> {
+  const locks = (globalThis as any).navigator?.locks;
+  if (!locks) return undefined;
+  const held = await locks.query();
+  if ([...held.held, ...held.pending].some((lock: { name?: string }) => lock.name === name)) return null;
+  let release = () => undefined as void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  // Granted before this returns, so a tab asking next sees it.
+  await new Promise<void>((granted) => void locks.request(name, () => (granted(), Promise.race([done, sleep(60_000)]))));
+  return release;
+}

@@ -1,6 +1,6 @@
 import { CSRF_HEADER, ErrorBody, EXPIRY_HEADER, ExpiryResponse, InvalidGrantReason, InvalidTokenReason, LoginResponse, ROUTE_PREFIX, SessionView, TokenResponse } from '../lib/wire';
 import { SessionState, StorageLike, storageOf } from './session-store';
-import { withTabLock } from './tab-lock';
+import { markSpent, withTabLock } from './tab-lock';
 
 /** Why the session ended: a server refusal reason (`reused` = compromised), `logout`, or an error code. */
 export type LogoutReason = InvalidTokenReason | InvalidGrantReason | 'logout' | (string & {});
@@ -158,9 +158,17 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   /** Single flight within the tab (one promise) and across tabs (the lock, then a look at what another tab did). */
   function refresh(used: string | undefined, cause: RefreshEvent['cause']): Promise<boolean> {
     flight ??= withTabLock(`${key}:refresh`, storage, shared, async () => {
-      const state = load();
+      let state = load();
       if (!loggedIn()) return false;
       if (!cookies && state.access !== used) return true;
+      // Another tab may have spent this refresh token a moment ago while its write to shared storage
+      // has not reached this tab yet (Chromium propagates localStorage between tabs asynchronously).
+      const mark = !cookies && shared && state.refresh ? await markSpent(`${key}:spent:${state.refresh.slice(-16)}`) : undefined;
+      if (mark === null) {
+        for (let waited = 0; load().access === used && waited < 5000; waited += 20) await sleep(20);
+        state = load();
+        return state.access !== used && loggedIn();
+      }
       for (let tries = 0; ; tries++) {
         const wait = blockedUntil - Date.now();
         if (wait > 0) await sleep(wait);
@@ -168,6 +176,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         try {
           response = await http(post('refresh', cookies ? {} : { refreshToken: state.refresh }));
         } catch {
+          mark?.();
           return false;
         }
         if (response.status === 429) {
@@ -179,6 +188,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         onRefresh?.({ kind: 'refresh', status: response.status, expiry: time(body.expiry), reason: body.reason, cause });
         // 400 invalid_grant (reused, revoked, expired...) and 401 end the session; an outage (5xx) does not.
         if (response.status === 400 || response.status === 401) end(body.reason ?? body.error ?? 'unknown');
+        // Not spent after all (an outage): the next attempt, in any tab, may spend it.
+        if (!response.ok) mark?.();
         return response.ok;
       }
     }).finally(() => (flight = null));
