@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { athOf, BoundToken, DpopKey } from './dpop-proofs';
 import { serveCommands } from './ipc';
 
 /** The slice of autocannon's programmatic API the bench uses (the package ships no typings). */
@@ -29,6 +30,8 @@ export interface LoadRun {
   /** Pool of tokens to rotate through; `refresh` pools are consumed and refilled from responses. */
   pool: string;
   refresh?: boolean;
+  /** The pool holds DPoP-bound tokens: each request gets `Authorization: DPoP` and a fresh proof. */
+  dpop?: boolean;
   connections: number;
   duration: number;
 }
@@ -48,10 +51,29 @@ export interface LoadResult {
 
 const pools = new Map<string, string[]>();
 
+/** A bound token ready for signing: its key imported and its `ath` computed once. */
+interface BoundClient {
+  authorization: string;
+  key: DpopKey;
+  ath: string;
+}
+const boundPools = new Map<string, BoundClient[]>();
+
+/** Headers of a request with a bound token: a fresh proof per request, signed synchronously here. */
+function dpopRequest(clients: BoundClient[], method: string, url: string): AutocannonRequest['setupRequest'] {
+  let next = 0;
+  return (req) => {
+    const client = clients[next++ % clients.length];
+    req.headers = { ...req.headers, authorization: client.authorization, dpop: client.key.proof(method, url, client.ath) };
+    return req;
+  };
+}
+
 /** Runs one window: `connections` keep-alive connections for `duration` seconds, no pipelining. */
 async function run(spec: LoadRun): Promise<LoadResult> {
-  const tokens = pools.get(spec.pool);
-  if (!tokens || tokens.length === 0) throw new Error(`empty pool "${spec.pool}"`);
+  const tokens = spec.dpop ? [] : pools.get(spec.pool);
+  const clients = spec.dpop ? boundPools.get(spec.pool) : [];
+  if (!tokens || !clients || (spec.dpop ? clients : tokens).length === 0) throw new Error(`empty pool "${spec.pool}"`);
   let next = 0;
   let taken = 0;
   let returned = 0;
@@ -83,8 +105,10 @@ async function run(spec: LoadRun): Promise<LoadResult> {
   const share = Math.max(1, Math.round(spec.connections / spec.ports.length));
   const one = (port: number) =>
     new Promise<AutocannonResult>((resolve, reject) => {
+      // A proof names the exact URI, so each instance signs for its own port.
+      const requests = [spec.dpop ? { ...request, setupRequest: dpopRequest(clients, spec.method, `http://127.0.0.1:${port}${spec.path}`) } : request];
       const instance = autocannon(
-        { url: `http://127.0.0.1:${port}`, connections: share, duration: spec.duration, pipelining: 1, requests: [request] },
+        { url: `http://127.0.0.1:${port}`, connections: share, duration: spec.duration, pipelining: 1, requests },
         (error, result) => (error ? reject(error) : resolve(result)),
       );
       instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.add(ms));
@@ -129,6 +153,11 @@ class Latencies {
 serveCommands(
   {
     pool: ({ name, tokens }: { name: string; tokens: string[] }) => void pools.set(name, [...tokens]),
+    boundPool: ({ name, tokens }: { name: string; tokens: BoundToken[] }) =>
+      void boundPools.set(
+        name,
+        tokens.map(({ token, key }) => ({ authorization: `DPoP ${token}`, key: DpopKey.fromJwk(key), ath: athOf(token) })),
+      ),
     run,
     close: () => void setImmediate(() => process.exit(0)),
   },

@@ -6,11 +6,16 @@ export interface AppSpec {
   mode: AppMode;
   /** TokenAuthModule's in-process token cache (default ttl and size). */
   cache: boolean;
+  /** `dpop: 'optional'`, with a pool of DPoP-bound sessions seeded. */
+  dpop: boolean;
 }
+
+/** Sessions bound to a DPoP key in the DPoP app, one key each. */
+export const DPOP_SESSIONS = 200;
 
 /** The configuration behind an app name. */
 export function appSpec(app: string): AppSpec {
-  return { mode: app === 'rotate' ? 'rotate' : 'extend', cache: app === 'extend-cached' };
+  return { mode: app === 'rotate' ? 'rotate' : 'extend', cache: app === 'extend-cached', dpop: app === 'extend-dpop' };
 }
 
 /** Sample-app processes behind an app name (`sample`: one, `sample-x2`: two sharing the database), or 0 for a bench server. */
@@ -18,8 +23,8 @@ export function sampleInstances(app: string): number {
   return app === 'sample' ? 1 : app === 'sample-x2' ? 2 : 0;
 }
 
-/** Which tokens a route is fed. */
-export type PoolName = 'access' | 'refresh' | 'jwt' | 'forged';
+/** Which tokens a route is fed (`dpop`: bound tokens, each request with a fresh proof). */
+export type PoolName = 'access' | 'refresh' | 'jwt' | 'forged' | 'dpop';
 
 /** One measured route. */
 export interface RouteSpec {
@@ -55,6 +60,10 @@ export const MAIN_ROUTES: RouteSpec[] = [
   { key: 'extend-cached/open', app: 'extend-cached', label: 'GET /open (no guard)', method: 'GET', path: '/open', pool: 'access' },
   { key: 'extend-cached/noop-guard', app: 'extend-cached', label: 'GET /noop-guard (sets a user, no check: any guard\'s floor)', method: 'GET', path: '/noop-guard', pool: 'access' },
   { key: 'extend-cached/token', app: 'extend-cached', label: 'GET /token extend, cache on (PostgreSQL: default settings), no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
+  // DPoP on (optional), no cache: the Bearer row shows what optional DPoP costs a plain request.
+  { key: 'extend-dpop/open', app: 'extend-dpop', label: 'GET /open (no guard)', method: 'GET', path: '/open', pool: 'access' },
+  { key: 'extend-dpop/token', app: 'extend-dpop', label: 'GET /token extend, Bearer, dpop: optional, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
+  { key: 'extend-dpop/dpop', app: 'extend-dpop', label: 'GET /token extend, DPoP-bound, fresh ES256 proof per request', method: 'GET', path: '/token', pool: 'dpop', state: 'fresh' },
   ...baselines('rotate'),
   { key: 'rotate/token', app: 'rotate', label: 'GET /token rotate, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
   { key: 'rotate/refresh', app: 'rotate', label: 'POST /auth/refresh (rotate)', method: 'POST', path: '/auth/refresh', pool: 'refresh' },

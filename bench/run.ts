@@ -7,7 +7,7 @@ import { BenchChild } from './ipc';
 import type { LoadResult, LoadRun } from './load';
 import type { QueryCounts } from './query-counter';
 import { int, mainTable, Sample, scaleTable, summarize, Summary, targetList } from './report';
-import { appSpec, AppSpec, MAIN_ROUTES, PoolName, RouteSpec, sampleInstances, scaleApp, scaleRoutes } from './routes';
+import { appSpec, AppSpec, DPOP_SESSIONS, MAIN_ROUTES, PoolName, RouteSpec, sampleInstances, scaleApp, scaleRoutes } from './routes';
 import { rssOf, startSampleApps } from './sample-apps';
 import { DataSource } from 'typeorm';
 import type { SeedResult, ServerReady } from './server';
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       console.log(`## Routes (median of ${config.rounds} round(s) × ${config.duration} s, ${config.connections} connections, ${int(config.tableRows)} token rows; ${settings})\n`);
       console.log(mainTable(main.summaries));
       printWrites(main.summaries, config.liveTokens);
+      printDpop(main.summaries);
       if (steps.length) {
         console.log(`\n## Scale: extend read path, one app per table size, sizes interleaved (median of ${config.rounds} round(s) × ${config.duration} s)\n`);
         console.log(scaleTable(steps));
@@ -110,6 +111,7 @@ async function startApp(name: string, spec: AppSpec, rows: number, config: Bench
   const pools = await child.call<SeedResult>('seed', { rows });
   const seedSeconds = (performance.now() - seedStart) / 1000;
   for (const pool of POOLS) await load.call('pool', { name: `${name}:${pool}`, tokens: pools[pool] });
+  if (pools.dpop.length) await load.call('boundPool', { name: `${name}:dpop`, tokens: pools.dpop });
   return { name, child, ports: [ready.port], pids: [child.pid], database, settings: ready.settings, rows: pools.rows, seedSeconds, stop: () => child.stop() };
 }
 
@@ -146,6 +148,7 @@ async function measure(app: App, route: RouteSpec, load: BenchChild, duration: n
     path: route.path,
     pool: `${app.name}:${route.pool}`,
     refresh: route.pool === 'refresh',
+    dpop: route.pool === 'dpop',
     connections: route.connections as number,
     duration,
   };
@@ -186,6 +189,17 @@ function printWrites(main: Summary[], liveTokens: number): void {
       `The module writes at most once per token per minRefreshInterval (60 s by default), so in steady use the write ` +
       `rate is bounded by live tokens / 60 s (here ${(liveTokens / 60).toFixed(1)}/s), whatever the request rate; ` +
       `the "due" row packs a whole minute of those writes into one window, so it is the worst case.`,
+  );
+}
+
+function printDpop(main: Summary[]): void {
+  const dpop = main.find((s) => s.route.key === 'extend-dpop/dpop');
+  if (!dpop) return;
+  console.log(
+    `\nDPoP: ${int(DPOP_SESSIONS)} sessions, each bound to its own P-256 key at login; every request carries ` +
+      `"Authorization: DPoP <token>" and a fresh ES256 proof (new jti, iat now, htm, htu, ath). The load generator signs ` +
+      `those proofs (about one ES256 signature per request) on the same ${cpus().length} CPU cores as the server, so ` +
+      `the DPoP figures understate what the server alone can do; the CPU columns count the server only.`,
   );
 }
 

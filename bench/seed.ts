@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ResolvedTokenAuthOptions, TokenAuthService, TokenRecord, tokenEntity } from '../lib';
 import { BenchUser } from './bench-users';
+import { BoundToken, DpopKey } from './dpop-proofs';
 
 /** Marks the rows of the live tokens, so fixtures can find them among the filler. */
 const LIVE_NAME = 'bench-live';
@@ -29,6 +30,24 @@ export async function loginLiveTokens(auth: TokenAuthService, users: BenchUser[]
     if (withRefresh) live.refresh.push(...(await Promise.all(batch.map(login))).map((result) => result.refreshToken as string));
   }
   return live;
+}
+
+/**
+ * Logs `users` in through the package with a DPoP proof each (one P-256 key per user, as separate
+ * clients would hold), so every session is bound to its key. `loginUrl` is the login route's URI.
+ */
+export async function loginDpopTokens(auth: TokenAuthService, users: BenchUser[], loginUrl: string): Promise<BoundToken[]> {
+  const bound: BoundToken[] = [];
+  for (let i = 0; i < users.length; i += 25) {
+    const logins = users.slice(i, i + 25).map(async (user) => {
+      const key = DpopKey.generate();
+      const proof = key.proof('POST', loginUrl);
+      const result = await auth.login(user, { name: LIVE_NAME, ip: '127.0.0.1', userAgent: 'autocannon' }, { dpopScheme: false, proof, method: 'POST', url: loginUrl });
+      return { token: result.token, key: key.toJwk() };
+    });
+    bound.push(...(await Promise.all(logins)));
+  }
+  return bound;
 }
 
 /** A token of the right format whose checksum no longer matches (one secret character changed). */

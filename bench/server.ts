@@ -12,8 +12,9 @@ import { serveCommands } from './ipc';
 import { signJwt } from './jwt.strategies';
 import { WindowProfiler } from './profiler';
 import { QueryCounter } from './query-counter';
-import type { AppSpec } from './routes';
-import { fillTokenTable, forgeToken, loginLiveTokens, setLiveTokenState, withoutSync } from './seed';
+import { type AppSpec, DPOP_SESSIONS } from './routes';
+import { BoundToken } from './dpop-proofs';
+import { fillTokenTable, forgeToken, loginDpopTokens, loginLiveTokens, setLiveTokenState, withoutSync } from './seed';
 
 /** The tokens a load process rotates through, per route kind. */
 export interface TokenPools {
@@ -25,6 +26,7 @@ export interface TokenPools {
 
 /** What seeding returns: the pools and the row count reached. */
 export interface SeedResult extends TokenPools {
+  dpop: BoundToken[];
   rows: number;
 }
 
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   const counter = new QueryCounter();
   const app = await NestFactory.create(BenchModule.forApp(spec, database, counter), { logger: false });
   await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
   app.getHttpServer().on('request', () => counter.request());
   const dataSource = app.get<DataSource>(getDataSourceToken());
   const checkpointer = database.type === 'better-sqlite3' && database.checkpointWorker ? SqliteCheckpointer.for(dataSource) : null;
@@ -60,8 +63,9 @@ async function main(): Promise<void> {
       seed: ({ rows }: { rows: number }): Promise<SeedResult> =>
         withoutSync(dataSource, async () => {
           const live = await loginLiveTokens(auth, users, mode === 'rotate');
+          const dpop = spec.dpop ? await loginDpopTokens(auth, users.slice(0, DPOP_SESSIONS), `http://127.0.0.1:${port}/auth/login`) : [];
           const total = await fillTokenTable(dataSource, rows, mode === 'rotate');
-          return { ...live, jwt: users.map((user) => signJwt(user.id)), forged: live.access.map(forgeToken), rows: total };
+          return { ...live, jwt: users.map((user) => signJwt(user.id)), forged: live.access.map(forgeToken), dpop, rows: total };
         }),
       tokenState: (state: 'fresh' | 'due') => setLiveTokenState(dataSource, options, state),
       counts: async ({ reset, settle }: { reset: boolean; settle?: boolean }) => {
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
         setImmediate(() => process.exit(0));
       },
     },
-    { port: (app.getHttpServer().address() as AddressInfo).port, settings: await settingsOf(dataSource, checkpointer !== null) } satisfies ServerReady,
+    { port, settings: await settingsOf(dataSource, checkpointer !== null) } satisfies ServerReady,
   );
 }
 
