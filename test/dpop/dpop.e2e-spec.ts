@@ -2,6 +2,7 @@ import { TokenAuthEvent, TokenAuthService } from '../../lib';
 import { selectedDatabases } from '../support/databases';
 import { bearer, createTestApp, MODES, PASSWORD, TestApp, TestUser } from '../support/test-app';
 import { athOf, calculateThumbprint, claims, es256Jwt, generateKeyPair, generateProof, hs256Jwt, KeyPair, nodeEcKey, unsignedJwt } from './dpop-client';
+import { acrossInstances } from './dpop-instances.scenario';
 
 const cases = selectedDatabases().flatMap((db) => MODES.map((mode) => [db, mode] as const));
 
@@ -213,3 +214,5 @@ describe.each(selectedDatabases())('DPoP required on %s', (db) => {
     expect({ status: login.status, reason: login.body.reason }).toEqual({ status: 400, reason: 'alg' });
   });
 });
+
+acrossInstances();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisDpopReplayStore } from '../../lib';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { connectRedis, describeWithRedis } from '../support/redis';
 import { createTestApp, PASSWORD, TestApp } from '../support/test-app';
 import { generateKeyPair, generateProof, KeyPair } from './dpop-client';
 
@@ -23,9 +24,11 @@ async function sharedDatabase(db: 'sqlite' | 'postgres' | 'mariadb'): Promise<Te
 /**
  * Two instances behind one public origin share a database and a Redis replay store: a proof used on
  * one is a replay on the other. The same two instances also demand server nonces, which each accepts
- * from the other (they are derived from the shared secret, not stored).
+ * from the other (they are derived from the shared secret, not stored). Run from dpop.e2e-spec.ts,
+ * so a run without Redis still has tests in that file.
  */
-describe.each(selectedDatabases())('DPoP across two instances with Redis on %s', (db) => {
+export const acrossInstances = (): void =>
+  describeWithRedis('DPoP across two instances with Redis', () => describe.each(selectedDatabases())('on %s', (db) => {
   let database: Awaited<ReturnType<typeof sharedDatabase>>;
   let redis: Redis;
   let a: TestApp;
@@ -39,8 +42,7 @@ describe.each(selectedDatabases())('DPoP across two instances with Redis on %s',
 
   beforeAll(async () => {
     database = await sharedDatabase(db);
-    redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 0 });
-    await redis.connect();
+    redis = await connectRedis();
     const options = { dpop: { mode: 'optional' as const, origin: ORIGIN, nonce: true, replayStore: redisDpopReplayStore(redis, { prefix }) } };
     a = await createTestApp({ database, mode: 'rotate', options });
     b = await createTestApp({ database, mode: 'rotate', options });
@@ -85,4 +87,4 @@ describe.each(selectedDatabases())('DPoP across two instances with Redis on %s',
     expect({ status: again.status, error: again.body.error, reason: again.body.reason }).toEqual({ status: 401, error: 'invalid_dpop_proof', reason: 'replayed' });
     expect((await get(b, '/me', await proof('/me', 'GET', token))).status).toBe(200);
   });
-});
+}));
