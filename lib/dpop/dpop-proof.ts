@@ -34,7 +34,7 @@ const fail = (reason: DpopRefusalReason): ProofCheck => ({ ok: false, reason });
  */
 export class DpopProofVerifier {
   // Imported public keys by thumbprint and alg: a client signs every request with the same key.
-  private readonly keys = new Map<string, unknown>();
+  private readonly keys = new Map<string, { jkt: string; key: unknown }>();
 
   constructor(
     private readonly jose: JoseApi,
@@ -65,8 +65,8 @@ export class DpopProofVerifier {
     let payload: Record<string, unknown>;
     let jkt: string;
     try {
-      jkt = await this.jose.calculateJwkThumbprint(publicJwk, 'sha256');
-      const key = await this.keyOf(`${alg}.${jkt}`, publicJwk, alg);
+      let key: unknown;
+      ({ jkt, key } = await this.keyOf(alg, publicJwk, members));
       const now = new Date(this.clock.now());
       ({ payload } = await this.jose.jwtVerify(proof, key, { algorithms: [alg], typ: 'dpop+jwt', currentDate: now }));
     } catch (error) {
@@ -98,14 +98,20 @@ export class DpopProofVerifier {
     return this.options.proofMaxAgeMs + this.options.clockSkewMs;
   }
 
-  private async keyOf(cacheKey: string, jwk: Record<string, unknown>, alg: string): Promise<unknown> {
-    let key = this.keys.get(cacheKey);
-    if (key === undefined) {
-      key = await this.jose.importJWK(jwk, alg);
+  /**
+   * The key's RFC 7638 thumbprint and imported form, cached by the exact public key material (a
+   * client presents the same key on every request, and both cost more than the signature check).
+   */
+  private async keyOf(alg: string, jwk: Record<string, unknown>, members: string[]): Promise<{ jkt: string; key: unknown }> {
+    // Base64url members never contain '&' or '=', so this text names one key exactly.
+    const material = `${alg}&${jwk.kty}&${members.map((m) => `${m}=${jwk[m]}`).join('&')}`;
+    let known = this.keys.get(material);
+    if (known === undefined) {
+      known = { jkt: await this.jose.calculateJwkThumbprint(jwk, 'sha256'), key: await this.jose.importJWK(jwk, alg) };
       if (this.keys.size >= KEY_CACHE_MAX) this.keys.clear();
-      this.keys.set(cacheKey, key);
+      this.keys.set(material, known);
     }
-    return key;
+    return known;
   }
 }
 
