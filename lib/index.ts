@@ -26,6 +26,7 @@ export type { TokenKind, ParsedToken } from './token-format';
 export { TokenRotationService } from './token-rotation.service';
 /** RFC 7009 revocation and RFC 7662 introspection. */
 export { TokenStandardsService } from './token-standards.service';
+/** The RFC 7662 answer of `POST /auth/introspect`. */
 export type { IntrospectionResponse } from './token-standards.service';
 /** Requires a valid token carrying every listed scope (403 `insufficient_scope` otherwise). */
 export { RequireScopes } from './decorators/require-scopes.decorator';
@@ -70,6 +71,7 @@ export { tokenEntity, DEFAULT_TOKEN_TABLE } from './storage/token.entity';
 export type { TokenRecord } from './storage/token.entity';
 /** Cache invalidation across instances (`cache.invalidation`), e.g. over Redis pub/sub. */
 export { redisCacheInvalidation } from './token-cache';
+/** A cache invalidation channel, and the ioredis subset `redisCacheInvalidation` needs. */
 export type { CacheInvalidationChannel, RedisPubSubClient } from './token-cache';
 /** Deletes dead token rows (expired, long-revoked, spent rows of ended sessions); call it from a scheduled job. */
 export { TokenPurgeService } from './token-purge.service';
@@ -88,8 +90,11 @@ export {
 } from './storage/token-table.migration';
 /** DPoP (RFC 9449): the `dpop` option's types, its refusal and reasons, and replay stores (in memory; Redis for several instances). */
 export type { DpopMode, DpopAlgorithm, DpopOptions, ResolvedDpopOptions } from './dpop/dpop.options';
+/** A DPoP refusal (`invalid_dpop_proof`, `use_dpop_nonce`, or a binding's `invalid_token`) and its reasons. */
 export { DpopRefusedException, type DpopRefusalReason, type DpopRefusalSite } from './dpop/dpop.exceptions';
+/** The in-memory replay store (the default) and the store interface. */
 export { MemoryDpopReplayStore, type DpopReplayStore } from './dpop/dpop-replay.store';
+/** A Redis replay store, so a proof used on one instance is a replay on all (fails closed: 503). */
 export { redisDpopReplayStore, type RedisSetClient, type RedisDpopReplayStoreOptions } from './dpop/redis-dpop-replay.store';
 /** What a request presents for DPoP (proof, method, URI), as `TokenAuthService.login` and `TokenRotationService.refresh` take it. */
 export type { DpopPresentation } from './dpop/dpop-request';
