@@ -79,7 +79,7 @@ export { TokenPurgeService } from './token-purge.service';
 export { TokenPurger, type PurgeOptions, type PurgeResult } from './storage/token.purger';
 /** Every TypeORM migration of the token table, oldest first, for hosts running with `synchronize: false`. */
 export { tokenTableMigrations } from './storage/token-table.migration';
-/** The individual token-table migrations (0.1.0: create the table; 0.2.0: add the successor seal column; 0.3.0: add the DPoP binding column). */
+/** The individual token-table migrations (0.1.0: create the table; 0.2.0: add the successor seal and DPoP binding columns). */
 export {
   createTokenTableMigration,
   createSuccessorSealMigration,

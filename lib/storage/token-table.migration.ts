@@ -112,14 +112,11 @@ export type DpopBindingMigrationOptions = TokenTableMigrationOptions;
 const DPOP_ADDED = 1798761600000;
 
 /**
- * 0.3.0: adds the nullable `dpop_jkt` column (the thumbprint of the DPoP key a session is bound to).
+ * 0.2.0, after the seal: adds the nullable `dpop_jkt` column (the thumbprint of the DPoP key a session is bound to).
  * Existing rows need no change: NULL is an unbound (bearer) session, as every session was before.
  */
 export function createDpopBindingMigration(options: DpopBindingMigrationOptions = {}): new () => MigrationInterface {
-  const table = options.tableName ?? DEFAULT_TOKEN_TABLE;
-  if (!TABLE_NAME_PATTERN.test(table)) throw new Error(`createDpopBindingMigration: tableName must match ${TABLE_NAME_PATTERN} (got "${table}")`);
-  const name = options.name ?? `AddDpopBinding_${table}_${DPOP_ADDED}`;
-  if (!/\d{13}$/.test(name)) throw new Error(`createDpopBindingMigration: name must end in a 13-digit timestamp (got "${name}")`);
+  const { table, name } = targetOf('createDpopBindingMigration', options, 'AddDpopBinding', DPOP_ADDED);
 
   return class AddDpopBinding implements MigrationInterface {
     readonly name = name;
