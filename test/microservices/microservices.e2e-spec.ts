@@ -76,7 +76,11 @@ describe.each(selectedDatabases())('Microservices (TCP) on %s', (database) => {
       const handled = t.app.get(NotesMessages).events;
       await firstValueFrom(client.emit('note-added', { text: 'refused', authorization: bearer(FORGED) }), { defaultValue: undefined });
       await firstValueFrom(client.emit('note-added', { text: 'kept', authorization: bearer(token) }), { defaultValue: undefined });
-      // TCP keeps order on one connection: a request answered after both events means both were handled.
+      // TCP delivers in order, but an event handler is not awaited by the next message: the guard's
+      // database read can finish after a later request is answered. Wait for the kept event; the
+      // forged one is refused before any database read, so it has been settled by then.
+      const deadline = Date.now() + 5000;
+      while (handled.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       await send('whoami', { authorization: bearer(token) });
       expect(handled).toEqual(['alice: kept']);
     });
