@@ -42,6 +42,11 @@ export class NativeStatements {
     });
   }
 
+  /** PostgreSQL only: every row of a SELECT, each an array in column order. */
+  async tuples(sql: string, params: unknown[]): Promise<unknown[][]> {
+    return this.logged(sql, params, async () => (await this.pool().query({ name: statementName(sql), text: sql, values: params, rowMode: 'array' })).rows as unknown[][]);
+  }
+
   /** How many rows an INSERT, UPDATE or DELETE changed. */
   async changes(sql: string, params: unknown[]): Promise<number> {
     if (this.dialect === 'mysql') {

@@ -12,6 +12,8 @@ const TIME_PROPERTIES = new Set<string>(['loginAt', 'createdAt', 'expiresAt', 'a
 export class TokenSql {
   /** [keyId] → every column in entity order, as a tuple for `record()`. */
   readonly selectByKeyId: string;
+  /** PostgreSQL only, [keyIds array]: `selectByKeyId` for several key ids at once (see `keyIdOf`). */
+  readonly selectByKeyIds: string | null;
   /** [now, id, now]: records a use unless a later one is already recorded. */
   readonly touch: string;
   /** [now, slideTo, id, now, slideTo]: records a use and slides the expiry; never revives, never shortens. */
@@ -27,6 +29,7 @@ export class TokenSql {
   readonly rotate: string | null;
 
   private readonly columns: { name: string; property: keyof TokenRecord }[];
+  private readonly keyIdColumn: number;
 
   constructor(dataSource: DataSource, metadata: EntityMetadata, dialect: DialectName) {
     const quote = (name: string) => dataSource.driver.escape(name);
@@ -40,6 +43,8 @@ export class TokenSql {
 
     let next = fresh();
     this.selectByKeyId = `SELECT ${this.columns.map((c) => quote(c.name)).join(', ')} FROM ${table} WHERE key_id = ${next()}`;
+    this.selectByKeyIds = dialect === 'postgres' ? `SELECT ${this.columns.map((c) => quote(c.name)).join(', ')} FROM ${table} WHERE key_id = ANY($1)` : null;
+    this.keyIdColumn = this.columns.findIndex((c) => c.property === 'keyId');
     next = fresh();
     this.touch = `UPDATE ${table} SET last_used_at = ${next()} WHERE id = ${next()} AND (last_used_at IS NULL OR last_used_at < ${next()})`;
     next = fresh();
@@ -65,6 +70,11 @@ export class TokenSql {
       record[columns[i].property] = value !== null && TIME_PROPERTIES.has(columns[i].property) ? Number(value) : value;
     }
     return record as unknown as TokenRecord;
+  }
+
+  /** The key id of a `selectByKeyId(s)` tuple. */
+  keyIdOf(tuple: unknown[]): string {
+    return tuple[this.keyIdColumn] as string;
   }
 
   /** A row's values in the order of `insert`'s parameters. */

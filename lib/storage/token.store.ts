@@ -8,6 +8,7 @@ import { DEFAULT_TOKEN_TABLE, liveCondition, TokenRecord, tokenEntity } from './
 import { TokenAuthConfigError } from '../token-auth.options-validation';
 import { NativeStatements } from './native-statements';
 import { TokenSql } from './token.sql';
+import { KeyLookupBatch } from './key-lookup-batch';
 
 const LIVE = liveCondition();
 
@@ -24,6 +25,8 @@ export class TokenStore {
 
   private readonly native: NativeStatements;
   private readonly sql: TokenSql;
+  /** PostgreSQL: concurrent lookups share one statement. */
+  private readonly batch: KeyLookupBatch | null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -42,12 +45,17 @@ export class TokenStore {
     this.repository = dataSource.getRepository(entity);
     this.native = new NativeStatements(dataSource, this.dialect.name);
     this.sql = new TokenSql(dataSource, this.repository.metadata, this.dialect.name);
+    const many = this.sql.selectByKeyIds;
+    this.batch = many ? new KeyLookupBatch((keyIds) => this.native.tuples(many, [keyIds]), (tuple) => this.sql.keyIdOf(tuple)) : null;
   }
 
-  /** The hot-path lookup: one prepared SELECT on the unique key id, an array row hydrated by hand. */
+  /**
+   * The hot-path lookup: one prepared SELECT on the unique key id (on PostgreSQL shared by the
+   * lookups that arrive together), an array row hydrated by hand.
+   */
   findByKeyId(keyId: string): Promise<TokenRecord | null> {
     return this.run(async () => {
-      const tuple = await this.native.firstTuple(this.sql.selectByKeyId, [keyId]);
+      const tuple = this.batch ? await this.batch.load(keyId) : await this.native.firstTuple(this.sql.selectByKeyId, [keyId]);
       return tuple ? this.sql.record(tuple) : null;
     });
   }

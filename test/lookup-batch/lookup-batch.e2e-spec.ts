@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { TokenAuthService } from '../../lib';
+import { BASE62, forgeToken } from '../hostile/hostile-input';
+import { selectedDatabases } from '../support/databases';
+import { countQueries } from '../support/query-counter';
+import { bearer, createTestApp, TestApp } from '../support/test-app';
+
+/** A base62 string of `length` characters (an unknown key id or a wrong secret). */
+const base62 = (length: number) => [...randomBytes(length)].map((b) => BASE62[b % 62]).join('');
+
+/**
+ * Lookups that arrive together share one statement on PostgreSQL (`key_id = ANY($1)`); on every
+ * database each request must still get exactly its own answer: its user, or its own refusal.
+ */
+describe.each(selectedDatabases())('concurrent lookups on %s', (database) => {
+  let t: TestApp;
+  const users = ['ada', 'bea', 'cyd'];
+  beforeAll(async () => {
+    t = await createTestApp({ database, mode: 'extend', options: { cache: false } });
+    for (const user of users) await t.register(user);
+  });
+  afterAll(() => t.close());
+
+  /** 24 live sessions, 6 revoked, 6 with a known key id and a wrong secret, 6 unknown key ids; some sent twice. */
+  async function crowd() {
+    const live: { token: string; user: string }[] = [];
+    for (let i = 0; i < 24; i++) {
+      const user = users[i % users.length];
+      live.push({ token: (await t.login(user)).token, user });
+    }
+    const revoked: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { token } = await t.login(users[i % users.length]);
+      await t.http().post('/auth/logout').set('Authorization', bearer(token)).expect(204);
+      revoked.push(token);
+    }
+    const wrongSecret = live.slice(0, 6).map(({ token }) => forgeToken('at', token.slice(7, 19) + base62(32)));
+    const unknown = Array.from({ length: 6 }, () => forgeToken('at', base62(44)));
+    return { live, revoked, wrongSecret, unknown };
+  }
+
+  it('gives each of 48 concurrent HTTP requests its own answer', async () => {
+    const { live, revoked, wrongSecret, unknown } = await crowd();
+    const cases = [
+      ...live.map(({ token, user }) => ({ token, expect: { status: 200, username: user, reason: undefined } })),
+      ...live.slice(0, 6).map(({ token, user }) => ({ token, expect: { status: 200, username: user, reason: undefined } })),
+      ...revoked.map((token) => ({ token, expect: { status: 401, username: undefined, reason: 'revoked' } })),
+      ...wrongSecret.map((token) => ({ token, expect: { status: 401, username: undefined, reason: 'unknown' } })),
+      ...unknown.map((token) => ({ token, expect: { status: 401, username: undefined, reason: 'unknown' } })),
+    ];
+    const answers = await Promise.all(
+      cases.map(async ({ token }) => {
+        const response = await t.http().get('/me').set('Authorization', bearer(token));
+        return { status: response.status, username: response.body.username, reason: response.body.reason };
+      }),
+    );
+    expect(answers).toEqual(cases.map((c) => c.expect));
+  });
+
+  it('answers lookups made in the same turn with one statement on PostgreSQL, one each elsewhere', async () => {
+    const { live, revoked, unknown } = await crowd();
+    const service = t.app.get(TokenAuthService);
+    const tokens = [...live.map((l) => l.token), live[0].token, ...revoked, ...unknown];
+    const counter = countQueries(t.dataSource);
+    let outcomes: string[];
+    try {
+      outcomes = await Promise.all(
+        tokens.map((token) => service.authenticate(token).then((auth) => `ok ${auth.userId}`, (error) => `refused ${error.getResponse?.().reason}`)),
+      );
+    } finally {
+      counter.restore();
+    }
+    const ids = new Map(live.map((l) => [l.token, l.user]));
+    expect(outcomes.filter((o) => o.startsWith('ok'))).toHaveLength(live.length + 1);
+    expect(outcomes.slice(live.length + 1)).toEqual([...revoked.map(() => 'refused revoked'), ...unknown.map(() => 'refused unknown')]);
+    // Every accepted token was matched to the session it belongs to (the user id is the one the login gave).
+    const byUser = new Map<string, string>();
+    for (const [i, token] of [...live.map((l) => l.token), live[0].token].entries()) {
+      const user = ids.get(token)!;
+      const seen = byUser.get(user);
+      if (seen) expect(outcomes[i]).toBe(seen);
+      else byUser.set(user, outcomes[i]);
+    }
+    expect(byUser.size).toBe(users.length);
+    const selects = counter.queries.filter((q) => /^SELECT .* FROM \S*auth_tokens\W* WHERE key_id/i.test(q));
+    if (database === 'postgres') expect(selects).toEqual([expect.stringMatching(/WHERE key_id = ANY\(\$1\)$/)]);
+    else expect(selects).toHaveLength(tokens.length);
+  });
+});
