@@ -16,6 +16,8 @@ export interface SessionState {
   /** The token's lifetime as first issued (ms), to refresh a quarter of it ahead of expiry. */
   life: number;
   user?: unknown;
+  /** Id of the session's DPoP key (`dpop` option). */
+  kid?: string;
 }
 
 /** The storage named by the `storage` option; memory when the browser's is missing (Node, private modes). */

@@ -1,4 +1,6 @@
 import { CSRF_HEADER, ErrorBody, EXPIRY_HEADER, ExpiryResponse, InvalidGrantReason, InvalidTokenReason, LoginResponse, ROUTE_PREFIX, SessionView, TokenResponse } from '../lib/wire';
+import { dpopFetch, wantsNonce } from './dpop-fetch';
+import { createDpopKeys } from './dpop-key';
 import { SessionState, StorageLike, storageOf } from './session-store';
 import { markSpent, withTabLock } from './tab-lock';
 
@@ -36,6 +38,12 @@ export interface TokenClientOptions {
   ahead?: number | false;
   /** Storage key and lock name (default `nta`): two clients of one origin need two keys. */
   key?: string;
+  /**
+   * DPoP (RFC 9449): each login makes a new non-extractable P-256 key (kept in IndexedDB `<key>-dpop`,
+   * shared by tabs and reloads; dropped at logout), and every request carries a proof by it, tokens
+   * as `Authorization: DPoP`. With `cookies`, rotate mode only (the extend cookie cannot say DPoP).
+   */
+  dpop?: boolean;
   fetch?: typeof fetch;
 }
 
@@ -76,7 +84,12 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   const key = options.key ?? 'nta';
   const csrf = options.csrfHeader ?? CSRF_HEADER;
   const storage = storageOf(options.storage);
-  const http = options.fetch ?? ((input: Request) => fetch(input));
+  if (options.dpop && cookies && mode === 'extend') throw new Error('dpop with cookies needs mode "rotate": an extend-mode cookie carries the token, which DPoP must send as "Authorization: DPoP"');
+  const keys = options.dpop ? createDpopKeys(key) : null;
+  // The key of a login under way, before its session is stored.
+  let pending: string | undefined;
+  const raw = options.fetch ?? ((input: Request) => fetch(input));
+  const http = keys ? dpopFetch(raw, keys, () => pending ?? load().kid) : raw;
   const g = globalThis as any;
   const shared = storage === g.localStorage;
   const dom = typeof g.document === 'object';
@@ -99,11 +112,11 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   };
   const markActive = () => (active = Date.now());
 
-  function issued(body: TokenResponse, user: unknown): void {
+  function issued(body: TokenResponse, user: unknown, kid = load().kid): void {
     const expiry = time(body.expiry);
     const now = Date.now();
     memory = cookies ? body.token ?? memory : undefined;
-    const state: SessionState = { expiry, issued: now, life: expiry === null ? 0 : expiry - now, user };
+    const state: SessionState = { expiry, issued: now, life: expiry === null ? 0 : expiry - now, user, kid };
     if (!cookies) Object.assign(state, { access: body.token, refresh: body.refreshToken ?? load().refresh });
     held = true;
     save(state);
@@ -113,6 +126,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     if (!held && !loggedIn()) return;
     held = false;
     memory = undefined;
+    const { kid } = load();
+    if (kid) void keys?.drop(kid);
     storage.removeItem(key);
     clearTimeout(timer);
     if (!fromTab) channel?.postMessage(reason);
@@ -122,7 +137,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   /** Sends `request` with the credentials of the mode; reads the expiry header. */
   async function send(request: Request, bearer: string | undefined): Promise<Response> {
     const headers = new Headers(request.headers);
-    if (bearer && !headers.has('authorization')) headers.set('authorization', `Bearer ${bearer}`);
+    if (bearer && !headers.has('authorization')) headers.set('authorization', `${keys ? 'DPoP' : 'Bearer'} ${bearer}`);
     if (cookies) headers.set(csrf, '1');
     const response = await http(new Request(request, { headers, credentials: cookies ? 'include' : request.credentials }));
     const expiry = time(response.headers.get(options.expiryHeader ?? EXPIRY_HEADER));
@@ -141,7 +156,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     for (let retried = false; ; retried = true) {
       const used = token();
       const response = await send(request.clone(), used);
-      if (response.status !== 401 || !loggedIn()) return response;
+      // A nonce still refused after the transparent retry says nothing of the session.
+      if (response.status !== 401 || !loggedIn() || (await wantsNonce(response))) return response;
       const body = (await response.clone().json().catch(() => ({}))) as Partial<ErrorBody>;
       if (retried) return end(body.reason ?? body.error ?? 'unauthorized'), response;
       // Another request (or tab) renewed the token while this one was on its way: retry with the new one.
@@ -187,7 +203,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         if (response.ok) issued(body, state.user);
         onRefresh?.({ kind: 'refresh', status: response.status, expiry: time(body.expiry), reason: body.reason, cause });
         // 400 invalid_grant (reused, revoked, expired...) and 401 end the session; an outage (5xx) does not.
-        if (response.status === 400 || response.status === 401) end(body.reason ?? body.error ?? 'unknown');
+        if ((response.status === 400 || response.status === 401) && body.error !== 'use_dpop_nonce') end(body.reason ?? body.error ?? 'unknown');
         // Not spent after all (an outage): the next attempt, in any tab, may spend it.
         if (!response.ok) mark?.();
         return response.ok;
@@ -250,10 +266,21 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
 
   return Object.assign(call, {
     async login<User>(username: string, password: string, extra = {}) {
-      const body = await json<LoginResponse<User>>(await http(post('login', { username, password, ...extra })));
-      issued(body, body.user);
-      markActive();
-      return { user: body.user, expiry: time(body.expiry), scope: body.scope };
+      // A new key for every login: a key of an earlier session is worth nothing to whoever took it.
+      const old = load().kid;
+      const kid = (pending = await keys?.create());
+      try {
+        const body = await json<LoginResponse<User>>(await http(post('login', { username, password, ...extra })));
+        issued(body, body.user, kid);
+        if (old && old !== kid) void keys?.drop(old);
+        markActive();
+        return { user: body.user, expiry: time(body.expiry), scope: body.scope };
+      } catch (error) {
+        if (kid) void keys?.drop(kid);
+        throw error;
+      } finally {
+        pending = undefined;
+      }
     },
     logout: () => quit('logout'),
     logoutOthers: async () => void (await json(await call(`${auth}/logout-others`, { method: 'POST' }))),

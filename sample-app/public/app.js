@@ -17,6 +17,8 @@ const client = createTokenClient({
   baseUrl: location.origin,
   mode: settings.mode,
   cookies: settings.cookies,
+  // DPOP=optional|required on the server: the client binds each login to a key it keeps in IndexedDB.
+  dpop: settings.dpop,
   // ?ahead=0 turns off renewing ahead of expiry (the browser tests use it to watch the 401 path).
   ahead: query.get('ahead') === '0' ? false : undefined,
   onLogout: (reason) => {
@@ -29,7 +31,7 @@ const client = createTokenClient({
 // For the console (and the browser tests).
 window.client = client;
 
-$('mode').textContent = `${settings.mode} mode${settings.cookies ? ' · cookie transport' : ''}`;
+$('mode').textContent = `${settings.mode} mode${settings.cookies ? ' · cookie transport' : ''}${settings.dpop ? ' · DPoP' : ''}`;
 $('renew').textContent = settings.mode === 'rotate' ? 'Refresh now' : 'Extend now';
 
 function notice(text, error = false) {
