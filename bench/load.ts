@@ -47,6 +47,8 @@ export interface LoadResult {
   errors: number;
   /** Refresh tokens that did not come back with a successor (in flight at the end, or refused). */
   lost: number;
+  /** DPoP: proofs signed during the window because the stock signed before it ran out. */
+  signedLive: number;
 }
 
 const pools = new Map<string, string[]>();
@@ -59,12 +61,30 @@ interface BoundClient {
 }
 const boundPools = new Map<string, BoundClient[]>();
 
-/** Headers of a request with a bound token: a fresh proof per request, signed synchronously here. */
-function dpopRequest(clients: BoundClient[], method: string, url: string): AutocannonRequest['setupRequest'] {
+/** Most requests per second per instance the proof stock is made for; beyond it, proofs are signed live. */
+const STOCK_RPS = 4000;
+
+/**
+ * Headers of a request with a bound token and a proof used once. The proofs are signed before the
+ * window starts (fresh `jti`, `iat` within the window), so that the load generator's ES256 signing
+ * does not share the cores with the server while it is measured; a client signs on its own device.
+ * If the stock runs out, proofs are signed live and counted in `signedLive`.
+ */
+function dpopRequest(clients: BoundClient[], method: string, url: string, seconds: number, live: { signedLive: number }): AutocannonRequest['setupRequest'] {
+  const stock = Array.from({ length: Math.ceil(STOCK_RPS * seconds) }, (_, i) => {
+    const client = clients[i % clients.length];
+    return { authorization: client.authorization, dpop: client.key.proof(method, url, client.ath) };
+  });
   let next = 0;
   return (req) => {
-    const client = clients[next++ % clients.length];
-    req.headers = { ...req.headers, authorization: client.authorization, dpop: client.key.proof(method, url, client.ath) };
+    const index = next++;
+    let headers = stock[index];
+    if (headers === undefined) {
+      const client = clients[index % clients.length];
+      headers = { authorization: client.authorization, dpop: client.key.proof(method, url, client.ath) };
+      live.signedLive++;
+    }
+    req.headers = { ...req.headers, ...headers };
     return req;
   };
 }
@@ -102,11 +122,12 @@ async function run(spec: LoadRun): Promise<LoadResult> {
     };
   }
   const latencies = new Latencies();
+  const live = { signedLive: 0 };
   const share = Math.max(1, Math.round(spec.connections / spec.ports.length));
   const one = (port: number) =>
     new Promise<AutocannonResult>((resolve, reject) => {
       // A proof names the exact URI, so each instance signs for its own port.
-      const requests = [spec.dpop ? { ...request, setupRequest: dpopRequest(clients, spec.method, `http://127.0.0.1:${port}${spec.path}`) } : request];
+      const requests = [spec.dpop ? { ...request, setupRequest: dpopRequest(clients, spec.method, `http://127.0.0.1:${port}${spec.path}`, spec.duration, live) } : request];
       const instance = autocannon(
         { url: `http://127.0.0.1:${port}`, connections: share, duration: spec.duration, pipelining: 1, requests },
         (error, result) => (error ? reject(error) : resolve(result)),
@@ -126,6 +147,7 @@ async function run(spec: LoadRun): Promise<LoadResult> {
     statuses,
     errors: results.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
     lost: taken - returned,
+    signedLive: live.signedLive,
   };
 }
 

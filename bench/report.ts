@@ -33,6 +33,8 @@ export interface Summary {
   statuses: Record<string, number>;
   errors: number;
   lost: number;
+  /** DPoP proofs signed during the windows (the stock signed before them ran out). */
+  signedLive: number;
   /** RSS before the route's first window and after its last (MB). */
   rssFirst: number;
   rssLast: number;
@@ -60,6 +62,7 @@ export function summarize(route: RouteSpec, samples: Sample[]): Summary {
     statuses,
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
     lost: samples.reduce((sum, s) => sum + s.lost, 0),
+    signedLive: samples.reduce((sum, s) => sum + s.signedLive, 0),
     rssFirst: samples[0].rssBefore / 2 ** 20,
     rssLast: samples[samples.length - 1].rssAfter / 2 ** 20,
   };
@@ -187,6 +190,7 @@ function statusText(s: Summary): string {
   const parts = Object.entries(s.statuses).map(([code, count]) => (count === total ? code : `${code}:${((100 * count) / total).toFixed(1)}%`));
   if (s.errors) parts.push(`errors:${s.errors}`);
   if (s.lost) parts.push(`lost:${s.lost}`);
+  if (s.signedLive) parts.push(`proofs signed live:${s.signedLive}`);
   return parts.join(' ') || 'none';
 }
 
