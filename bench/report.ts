@@ -8,6 +8,8 @@ export interface Sample extends LoadResult {
   /** Resident set size of the serving process(es), bytes, before and after the window. */
   rssBefore: number;
   rssAfter: number;
+  /** PostgreSQL server processes' CPU over the window (µs); `null` on SQLite. */
+  dbCpuMicros: number | null;
 }
 
 /** A route's windows reduced to medians (each metric on its own). */
@@ -20,6 +22,8 @@ export interface Summary {
   /** Server CPU µs per request received, per round. */
   cpuByRound: number[];
   cpuPerRequest: number;
+  /** PostgreSQL's CPU per request received (µs), median over rounds; `null` on SQLite. */
+  dbCpuPerRequest: number | null;
   rps: number;
   p50: number;
   p99: number;
@@ -51,6 +55,7 @@ export function summarize(route: RouteSpec, samples: Sample[]): Summary {
     p50ByRound: samples.map((s) => s.p50),
     cpuByRound: samples.map(cpuPerRequest),
     cpuPerRequest: mid(cpuPerRequest),
+    dbCpuPerRequest: samples.every((s) => s.dbCpuMicros !== null) ? mid((s) => (s.counts.requests || s.requests ? (s.dbCpuMicros as number) / (s.counts.requests || s.requests) : 0)) : null,
     rps: mid((s) => s.rps),
     p50: mid((s) => s.p50),
     p99: mid((s) => s.p99),
@@ -112,6 +117,7 @@ export function mainTable(summaries: Summary[]): string {
     ms(s.p99),
     s.cpuPerRequest ? int(s.cpuPerRequest) : '—',
     open(s) && s.cpuPerRequest ? `${cpuRatio(s, open(s)!).toFixed(2)}×` : '—',
+    s.dbCpuPerRequest === null ? '—' : int(s.dbCpuPerRequest),
     ratio(s, 'open'),
     ratio(s, 'jwt-key'),
     ratio(s, 'jwt-string'),
@@ -121,7 +127,7 @@ export function mainTable(summaries: Summary[]): string {
     `${s.rssFirst.toFixed(0)}→${s.rssLast.toFixed(0)}`,
     statusText(s),
   ]);
-  return table(['app', 'route', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU × /open', '× /open', '× jwt-key', '× jwt-str', 'SELECTs (/req)', 'writes (/req)', 'BEGIN/COMMIT (/req)', 'RSS MB', 'responses'], rows);
+  return table(['app', 'route', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU × /open', 'DB CPU µs/req', '× /open', '× jwt-key', '× jwt-str', 'SELECTs (/req)', 'writes (/req)', 'BEGIN/COMMIT (/req)', 'RSS MB', 'responses'], rows);
 }
 
 /** The scale run: latency of the extend read path as the table grows. */

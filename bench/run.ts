@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import { databaseCpuMicros } from './database-cpu';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BenchConfig, readBenchConfig } from './bench.config';
@@ -142,6 +143,8 @@ async function measure(app: App, route: RouteSpec, load: BenchChild, duration: n
   await child?.call('counts', { reset: true });
   if (profile) await child?.call('profileStart');
   const rssBefore = rss(app);
+  const onPostgres = app.database.spec.type === 'postgres';
+  const dbCpuBefore = onPostgres ? databaseCpuMicros() : null;
   const run: LoadRun = {
     ports: app.ports,
     method: route.method,
@@ -156,7 +159,9 @@ async function measure(app: App, route: RouteSpec, load: BenchChild, duration: n
   const none: QueryCounts = { requests: result.requests, selects: 0, writes: 0, transactions: 0, other: 0, cpuMicros: 0 };
   const counts = child ? await child.call<QueryCounts>('counts', { reset: true, settle: true }) : none;
   if (profile && child) log(`cpu profile: ${await child.call('profileStop', `${app.name}-${profile}`)}`);
-  return { ...result, counts, rssBefore, rssAfter: rss(app) };
+  const dbCpuAfter = onPostgres ? databaseCpuMicros() : null;
+  const dbCpuMicros = dbCpuBefore !== null && dbCpuAfter !== null ? dbCpuAfter - dbCpuBefore : null;
+  return { ...result, counts, rssBefore, rssAfter: rss(app), dbCpuMicros };
 }
 
 /** The app's processes' resident set, summed. */
