@@ -104,6 +104,11 @@ export class TokenCache implements OnModuleDestroy {
     return `u:${userId}`;
   }
 
+  /** The message that empties the cache (a channel that cannot tell which rows changed). */
+  static everythingMessage(): string {
+    return 'a:';
+  }
+
   /** The in-transaction publishing statement of the channel, if it has one. */
   statement(message: string): { sql: string; params: unknown[] } | null {
     return this.channel?.statement?.(message) ?? null;
@@ -136,6 +141,7 @@ export class TokenCache implements OnModuleDestroy {
     if (message.startsWith('f:')) this.drop((keyId, record) => record.familyId === id);
     else if (message.startsWith('u:')) this.drop((keyId, record) => record.userId === id);
     else if (message.startsWith('k:')) this.drop((keyId) => keyId === id);
+    else if (message === 'a:') this.drop(() => true);
   }
 
   private notifyRemote(message: string): void {
