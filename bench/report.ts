@@ -42,6 +42,8 @@ export interface Summary {
   /** RSS before the route's first window and after its last (MB). */
   rssFirst: number;
   rssLast: number;
+  /** RSS after each round's window (MB), in round order. */
+  rssByRound: number[];
 }
 
 export function summarize(route: RouteSpec, samples: Sample[]): Summary {
@@ -70,6 +72,7 @@ export function summarize(route: RouteSpec, samples: Sample[]): Summary {
     signedLive: samples.reduce((sum, s) => sum + s.signedLive, 0),
     rssFirst: samples[0].rssBefore / 2 ** 20,
     rssLast: samples[samples.length - 1].rssAfter / 2 ** 20,
+    rssByRound: samples.map((sample) => sample.rssAfter / 2 ** 20),
   };
 }
 

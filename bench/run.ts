@@ -130,7 +130,7 @@ async function measureRounds(routes: RouteSpec[], appOf: (route: RouteSpec) => A
       const profile = config.cpuProfileDir ? `${route.key}-round${round}` : null;
       const sample = await measure(appOf(route), route, load, config.duration, profile);
       samples.get(route.key)!.push(sample);
-      log(`round ${round}/${config.rounds}  ${route.app.padEnd(6)} ${route.label.padEnd(52)} ${int(sample.rps).padStart(7)} req/s  p50 ${sample.p50.toFixed(2)} ms`);
+      log(`round ${round}/${config.rounds}  ${route.app.padEnd(6)} ${route.label.padEnd(52)} ${int(sample.rps).padStart(7)} req/s  p50 ${sample.p50.toFixed(2)} ms  RSS ${(sample.rssAfter / 2 ** 20).toFixed(0)} MB`);
     }
   }
   return routes.map((route) => summarize(route, samples.get(route.key)!));

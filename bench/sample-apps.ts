@@ -31,7 +31,7 @@ export async function startSampleApps(count: number, databaseUrl: string, logins
   const children: ChildProcess[] = [];
   const ports: number[] = [];
   const stop = async () => {
-    await Promise.all(children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))));
+    await Promise.all(children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))));
   };
   try {
     for (let i = 0; i < count; i++) {
