@@ -22,6 +22,10 @@ export class TokenSql {
   readonly spend: string;
   /** `values(row)`: one row. */
   readonly insert: string;
+  /** PostgreSQL only, [ids, nows]: `touch` for several rows at once; returns the ids it changed. */
+  readonly touchMany: string | null;
+  /** PostgreSQL only, [ids, nows, slideTos]: `slide` for several rows at once; returns the ids it changed. */
+  readonly slideMany: string | null;
   /**
    * PostgreSQL only, [now, id, rowsJson, seal]: `spend` and the successors' INSERT as one statement (one
    * round trip, one implicit transaction). It inserts nothing unless the spend matched.
@@ -53,6 +57,19 @@ export class TokenSql {
     this.spend = `UPDATE ${table} SET spent_at = ${next()}, last_used_at = ${next()}, successor_seal = ${next()} WHERE id = ${next()} AND spent_at IS NULL AND revoked_at IS NULL`;
     next = fresh();
     this.insert = `INSERT INTO ${table} (${this.columns.map((c) => quote(c.name)).join(', ')}) VALUES (${this.columns.map(() => next()).join(', ')})`;
+    const id = quote('id');
+    const lastUsed = quote('last_used_at');
+    const expires = quote('expires_at');
+    this.touchMany =
+      dialect === 'postgres'
+        ? `UPDATE ${table} AS t SET ${lastUsed} = u.now FROM unnest($1::varchar[], $2::bigint[]) AS u(id, now) ` +
+          `WHERE t.${id} = u.id AND (t.${lastUsed} IS NULL OR t.${lastUsed} < u.now) RETURNING t.${id}`
+        : null;
+    this.slideMany =
+      dialect === 'postgres'
+        ? `UPDATE ${table} AS t SET ${lastUsed} = u.now, ${expires} = u.slide_to FROM unnest($1::varchar[], $2::bigint[], $3::bigint[]) AS u(id, now, slide_to) ` +
+          `WHERE t.${id} = u.id AND t.${quote('revoked_at')} IS NULL AND t.${expires} > u.now AND t.${expires} < u.slide_to RETURNING t.${id}`
+        : null;
     // The successors arrive as one JSON array of rows, typed by the table's own row type.
     this.rotate =
       dialect === 'postgres'

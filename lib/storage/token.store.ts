@@ -9,6 +9,7 @@ import { TokenAuthConfigError } from '../token-auth.options-validation';
 import { NativeStatements } from './native-statements';
 import { TokenSql } from './token.sql';
 import { KeyLookupBatch } from './key-lookup-batch';
+import { UseBatch } from './use-batch';
 
 const LIVE = liveCondition();
 
@@ -27,6 +28,8 @@ export class TokenStore {
   private readonly sql: TokenSql;
   /** PostgreSQL: concurrent lookups share one statement. */
   private readonly batch: KeyLookupBatch | null;
+  /** PostgreSQL: concurrent use writes share one statement per kind. */
+  private readonly uses: UseBatch | null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -47,6 +50,15 @@ export class TokenStore {
     this.sql = new TokenSql(dataSource, this.repository.metadata, this.dialect.name);
     const many = this.sql.selectByKeyIds;
     this.batch = many ? new KeyLookupBatch((keyIds) => this.native.tuples(many, [keyIds]), (tuple) => this.sql.keyIdOf(tuple)) : null;
+    const { touchMany, slideMany } = this.sql;
+    const ids = (tuples: unknown[][]) => tuples.map((tuple) => tuple[0] as string);
+    this.uses =
+      touchMany && slideMany
+        ? new UseBatch(
+            async (uses) => ids(await this.native.tuples(touchMany, [uses.map((u) => u.id), uses.map((u) => u.now)])),
+            async (uses) => ids(await this.native.tuples(slideMany, [uses.map((u) => u.id), uses.map((u) => u.now), uses.map((u) => u.slideTo)])),
+          )
+        : null;
   }
 
   /**
@@ -81,9 +93,12 @@ export class TokenStore {
 
   /**
    * Records a use of an access token; with `slideTo`, also moves its expiry forward. The conditions
-   * make concurrent writes safe: an expiry only ever grows, and an expired or revoked token is never revived.
+   * make concurrent writes safe: an expiry only ever grows, and an expired or revoked token is never
+   * revived. On PostgreSQL the uses of one loop turn share a statement (`UseBatch`).
    */
   async recordUse(id: string, now: number, slideTo: number | null): Promise<boolean> {
+    const uses = this.uses;
+    if (uses) return this.run(() => uses.record({ id, now, slideTo }));
     const changed = await this.run(() =>
       this.dialect.serialize(() =>
         slideTo === null ? this.native.changes(this.sql.touch, [now, id, now]) : this.native.changes(this.sql.slide, [now, slideTo, id, now, slideTo]),
