@@ -46,3 +46,14 @@ export function countQueries(dataSource: DataSource): QueryCounter {
     restore: () => void ((dataSource as { logger: TypeOrmLogger }).logger = original),
   };
 }
+
+/** How many statements `dataSource` ran while `work` ran (the logger is put back however `work` ends). */
+export async function queriesDuring(dataSource: DataSource, work: () => Promise<unknown>): Promise<number> {
+  const counter = countQueries(dataSource);
+  try {
+    await work();
+    return counter.count;
+  } finally {
+    counter.restore();
+  }
+}
