@@ -27,10 +27,11 @@ export class TokenSql {
   /** PostgreSQL only, [ids, nows, slideTos]: `slide` for several rows at once; returns the ids it changed. */
   readonly slideMany: string | null;
   /**
-   * PostgreSQL only, [now, id, rowsJson, seal]: `spend` and the successors' INSERT as one statement (one
-   * round trip, one implicit transaction). It inserts nothing unless the spend matched.
+   * PostgreSQL only, [ids, nows, seals, rowsJson]: `spend` for several refresh tokens and their
+   * successors' INSERT as one statement (one round trip, one implicit transaction). A successor row is
+   * inserted only if its parent's spend matched; returns the ids spent. `ids` must be distinct.
    */
-  readonly rotate: string | null;
+  readonly rotateMany: string | null;
 
   private readonly columns: { name: string; property: keyof TokenRecord }[];
   private readonly keyIdColumn: number;
@@ -71,10 +72,14 @@ export class TokenSql {
           `WHERE t.${id} = u.id AND t.${quote('revoked_at')} IS NULL AND t.${expires} > u.now AND t.${expires} < u.slide_to RETURNING t.${id}`
         : null;
     // The successors arrive as one JSON array of rows, typed by the table's own row type.
-    this.rotate =
+    this.rotateMany =
       dialect === 'postgres'
-        ? `WITH spent AS (UPDATE ${table} SET spent_at = $1, last_used_at = $1, successor_seal = $4 WHERE id = $2 AND spent_at IS NULL AND revoked_at IS NULL RETURNING id) ` +
-          `INSERT INTO ${table} SELECT * FROM jsonb_populate_recordset(NULL::${table}, $3::jsonb) WHERE EXISTS (SELECT 1 FROM spent)`
+        ? `WITH spent AS (UPDATE ${table} AS t SET spent_at = u.now, last_used_at = u.now, successor_seal = u.seal ` +
+          `FROM unnest($1::varchar[], $2::bigint[], $3::varchar[]) AS u(id, now, seal) ` +
+          `WHERE t.${id} = u.id AND t.spent_at IS NULL AND t.revoked_at IS NULL RETURNING t.${id}), ` +
+          `successors AS (INSERT INTO ${table} SELECT r.* FROM jsonb_populate_recordset(NULL::${table}, $4::jsonb) AS r ` +
+          `WHERE r.parent_id IN (SELECT ${id} FROM spent)) ` +
+          `SELECT ${id} FROM spent`
         : null;
   }
 
@@ -99,8 +104,15 @@ export class TokenSql {
     return this.columns.map((c) => row[c.property]);
   }
 
-  /** Rows as the JSON `rotate` expects (keys are column names). */
+  /** Rows as the JSON `rotateMany` expects (keys are column names). */
   json(rows: TokenRecord[]): string {
-    return JSON.stringify(rows.map((row) => Object.fromEntries(this.columns.map((c) => [c.name, row[c.property]]))));
+    const columns = this.columns;
+    const objects = new Array<Record<string, unknown>>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const object: Record<string, unknown> = {};
+      for (const column of columns) object[column.name] = rows[i][column.property];
+      objects[i] = object;
+    }
+    return JSON.stringify(objects);
   }
 }

@@ -9,9 +9,24 @@ import { TokenAuthConfigError } from '../token-auth.options-validation';
 import { NativeStatements } from './native-statements';
 import { TokenSql } from './token.sql';
 import { KeyLookupBatch } from './key-lookup-batch';
-import { UseBatch } from './use-batch';
+import { TurnBatch } from './turn-batch';
 
 const LIVE = liveCondition();
+
+/** One recorded use: the row, the time, and (sliding) the new expiry. */
+interface Use {
+  id: string;
+  now: number;
+  slideTo: number | null;
+}
+
+/** One rotation: the refresh token's row, the time, its successors' seal and rows. */
+interface Rotation {
+  id: string;
+  now: number;
+  seal: string;
+  successors: TokenRecord[];
+}
 
 /**
  * Every database statement the module runs. Each state change a concurrent request could race is
@@ -29,7 +44,9 @@ export class TokenStore {
   /** PostgreSQL: concurrent lookups share one statement. */
   private readonly batch: KeyLookupBatch | null;
   /** PostgreSQL: concurrent use writes share one statement per kind. */
-  private readonly uses: UseBatch | null;
+  private readonly uses: TurnBatch<Use> | null;
+  /** PostgreSQL: concurrent rotations share one statement. */
+  private readonly rotations: TurnBatch<Rotation> | null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,15 +67,29 @@ export class TokenStore {
     this.sql = new TokenSql(dataSource, this.repository.metadata, this.dialect.name);
     const many = this.sql.selectByKeyIds;
     this.batch = many ? new KeyLookupBatch((keyIds) => this.native.tuples(many, [keyIds]), (tuple) => this.sql.keyIdOf(tuple)) : null;
-    const { touchMany, slideMany } = this.sql;
+    const { touchMany, slideMany, rotateMany } = this.sql;
     const ids = (tuples: unknown[][]) => tuples.map((tuple) => tuple[0] as string);
     this.uses =
       touchMany && slideMany
-        ? new UseBatch(
-            async (uses) => ids(await this.native.tuples(touchMany, [uses.map((u) => u.id), uses.map((u) => u.now)])),
-            async (uses) => ids(await this.native.tuples(slideMany, [uses.map((u) => u.id), uses.map((u) => u.now), uses.map((u) => u.slideTo)])),
+        ? new TurnBatch<Use>(
+            {
+              touch: async (uses) => ids(await this.native.tuples(touchMany, [uses.map((u) => u.id), uses.map((u) => u.now)])),
+              slide: async (uses) => ids(await this.native.tuples(slideMany, [uses.map((u) => u.id), uses.map((u) => u.now), uses.map((u) => u.slideTo)])),
+            },
+            (use) => (use.slideTo === null ? 'touch' : 'slide'),
           )
         : null;
+    if (rotateMany) {
+      const write = async (rotations: Rotation[]) => {
+        // Rows locked in one order by every statement, so two crowds of rotations cannot deadlock each other.
+        const sorted = [...rotations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const params = [sorted.map((r) => r.id), sorted.map((r) => r.now), sorted.map((r) => r.seal), this.sql.json(sorted.flatMap((r) => r.successors))];
+        return ids(await this.native.tuples(rotateMany, params));
+      };
+      this.rotations = new TurnBatch<Rotation>({ rotate: write }, () => 'rotate', async (rotation) => (await write([rotation])).length > 0);
+    } else {
+      this.rotations = null;
+    }
   }
 
   /**
@@ -94,11 +125,11 @@ export class TokenStore {
   /**
    * Records a use of an access token; with `slideTo`, also moves its expiry forward. The conditions
    * make concurrent writes safe: an expiry only ever grows, and an expired or revoked token is never
-   * revived. On PostgreSQL the uses of one loop turn share a statement (`UseBatch`).
+   * revived. On PostgreSQL the uses of one loop turn share a statement (`TurnBatch`).
    */
   async recordUse(id: string, now: number, slideTo: number | null): Promise<boolean> {
     const uses = this.uses;
-    if (uses) return this.run(() => uses.record({ id, now, slideTo }));
+    if (uses) return this.run(() => uses.write({ id, now, slideTo }));
     const changed = await this.run(() =>
       this.dialect.serialize(() =>
         slideTo === null ? this.native.changes(this.sql.touch, [now, id, now]) : this.native.changes(this.sql.slide, [now, slideTo, id, now, slideTo]),
@@ -110,13 +141,14 @@ export class TokenStore {
   /**
    * Spends a refresh token, leaves its successors' `seal` on it and inserts the successors, in one
    * transaction. Exactly one of any number of concurrent callers gets `true`: the spend only matches
-   * while `spent_at` is still NULL. PostgreSQL does it in one statement; SQLite in one synchronous
-   * transaction; MySQL in a transaction.
+   * while `spent_at` is still NULL. PostgreSQL does it in one statement, shared by the rotations of one
+   * loop turn; SQLite in one synchronous transaction; MySQL in a transaction.
    */
   rotate(predecessorId: string, now: number, seal: string, successors: TokenRecord[]): Promise<boolean> {
     const spend = [now, now, seal, predecessorId];
+    const rotations = this.rotations;
+    if (rotations) return this.run(() => rotations.write({ id: predecessorId, now, seal, successors }));
     return this.run(async () => {
-      if (this.sql.rotate !== null) return (await this.native.changes(this.sql.rotate, [now, predecessorId, this.sql.json(successors), seal])) > 0;
       if (this.dialect.name === 'sqlite') {
         return this.dialect.serialize(async () =>
           this.native.sqliteTransaction((step) => {

@@ -111,7 +111,7 @@ describe.each(selectedDatabases())('concurrent lookups and use writes on %s', (d
     const updates = counter.queries.filter((q) => /^UPDATE/i.test(q));
     if (database === 'postgres') {
       // Uses that reach the store in the same turn share a statement (how many do depends on when each
-      // user lookup answered; lib/storage/use-batch.spec.ts pins the grouping itself).
+      // user lookup answered; lib/storage/turn-batch.spec.ts pins the grouping itself).
       expect(updates.every((q) => /FROM unnest\(/.test(q))).toBe(true);
       expect(updates.length).toBeLessThanOrEqual(tokens.length + 1);
     } else {
