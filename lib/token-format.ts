@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { secureRandomBytes } from './secure-random';
 import { crc32 } from 'node:zlib';
 
 /** The two kinds of token the module issues: bearer (access) tokens and one-time refresh tokens. */
@@ -54,7 +54,7 @@ export class TokenFormat {
   }
 
   /** Mints a token; pass a deterministic entropy source to derive a reproducible one. */
-  mint(kind: TokenKind, entropy: EntropySource = randomBytes): MintedToken {
+  mint(kind: TokenKind, entropy: EntropySource = secureRandomBytes): MintedToken {
     const chars = base62FromEntropy(entropy, KEY_ID_LENGTH + SECRET_LENGTH);
     const keyId = chars.slice(0, KEY_ID_LENGTH);
     const secret = chars.slice(KEY_ID_LENGTH);

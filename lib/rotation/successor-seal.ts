@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { secureRandomBytes } from '../secure-random';
 
 /** The successor pair of one rotation, as handed to the client. */
 export interface SuccessorPair {
@@ -26,7 +27,7 @@ const KEY_LABEL = 'nest-token-auth/successor-seal/v1.';
  * wipes the seal once the grace window has passed (`SealSweeper`, backed by the purge).
  */
 export function sealSuccessors(row: SealedRow, predecessorSecret: string, pair: SuccessorPair): string {
-  const iv = randomBytes(IV_BYTES);
+  const iv = secureRandomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', keyOf(row, predecessorSecret), iv);
   cipher.setAAD(Buffer.from(aadOf(row)));
   const body = Buffer.concat([cipher.update(`${pair.access} ${pair.refresh}`, 'utf8'), cipher.final()]);
