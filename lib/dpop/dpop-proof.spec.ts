@@ -20,7 +20,8 @@ interface Key { alg: string; privateKey: KeyObject; jwk: Record<string, unknown>
 
 function key(alg: string, type: 'ec' | 'ed25519' | 'ed448' | 'rsa' = alg.startsWith('ES') ? 'ec' : alg.startsWith('Ed') ? 'ed25519' : 'rsa', detail: { namedCurve?: string; modulusLength?: number } = {}): Key {
   const curves: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
-  const { privateKey, publicKey } = generateKeyPairSync(type as 'ec', { namedCurve: detail.namedCurve ?? curves[alg], modulusLength: detail.modulusLength ?? 2048 } as any);
+  const generate = generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject; publicKey: KeyObject };
+  const { privateKey, publicKey } = generate(type, { namedCurve: detail.namedCurve ?? curves[alg], modulusLength: detail.modulusLength ?? 2048 });
   return { alg, privateKey, jwk: publicKey.export({ format: 'jwk' }) as Record<string, unknown> };
 }
 
