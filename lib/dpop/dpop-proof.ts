@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Clock } from '../clock';
+import { importPublicJwk, jwkThumbprint, PublicJwk, publicJwkOf } from './dpop-jwk';
 import { normalizeHtu } from './dpop-htu';
 import { DpopNonces } from './dpop-nonce';
 import { DpopRefusalReason } from './dpop.exceptions';
 import { ResolvedDpopOptions } from './dpop.options';
-import { JoseApi } from './jose-loader';
+import { DecodedJwt, FastJwtApi } from './fast-jwt-loader';
 
 /** What a proof must match: the request it came with and, at a resource, the token it presents. */
 export interface ProofExpectation {
@@ -20,28 +21,36 @@ export type ProofCheck = { ok: true; jkt: string; replayKey: string } | { ok: fa
 
 const MAX_PROOF = 8192;
 const KEY_CACHE_MAX = 1000;
-/** The members RFC 7638 hashes per key type: all a public key is; anything else (notably private parts) is refused. */
-const PUBLIC_MEMBERS: Record<string, string[]> = { EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'], RSA: ['e', 'n'] };
-const FAMILY: Record<string, string> = { ES256: 'EC', ES384: 'EC', ES512: 'EC', EdDSA: 'OKP', Ed25519: 'OKP', RS256: 'RSA', PS256: 'RSA' };
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+// fast-jwt names Ed25519 keys `EdDSA`; the fully-specified `Ed25519` (RFC 9864) verifies the same way.
+const VERIFIER_ALGS: Record<string, string[]> = { Ed25519: ['EdDSA', 'Ed25519'] };
 
 const fail = (reason: DpopRefusalReason): ProofCheck => ({ ok: false, reason });
 
+/** A proof key's thumbprint and the signature check made for it. */
+interface KnownKey {
+  jkt: string;
+  verify: (proof: string) => DecodedJwt;
+}
+
 /**
- * Checks one DPoP proof JWT (RFC 9449 section 4.3) with `jose`: header (`typ`, an allowed asymmetric
- * `alg`, a public `jwk`), signature, `htm`, `htu`, `iat` window, `ath`, `jti` and, when on, the server
- * nonce. It does not spend the `jti`: the caller claims it once everything else, binding included, holds.
+ * Checks one DPoP proof JWT (RFC 9449 section 4.3) with `fast-jwt` on node:crypto: header (`typ`, an
+ * allowed asymmetric `alg`, a public `jwk`), signature, `htm`, `htu`, `iat` window, `ath`, `jti` and,
+ * when on, the server nonce. It does not spend the `jti`: the caller claims it once everything else,
+ * binding included, holds.
  */
 export class DpopProofVerifier {
-  // Imported public keys by thumbprint and alg: a client signs every request with the same key.
-  private readonly keys = new Map<string, { jkt: string; key: unknown }>();
+  // Thumbprints and signature checks by alg and key: a client signs every request with the same key.
+  private readonly keys = new Map<string, KnownKey>();
+  private readonly decode: (token: string) => DecodedJwt;
 
   constructor(
-    private readonly jose: JoseApi,
+    private readonly jwt: FastJwtApi,
     private readonly options: ResolvedDpopOptions,
     private readonly clock: Clock,
     readonly nonces: DpopNonces | null,
-  ) {}
+  ) {
+    this.decode = jwt.createDecoder({ complete: true });
+  }
 
   async check(proof: unknown, expected: ProofExpectation): Promise<ProofCheck> {
     if (proof === undefined) return fail('missing');
@@ -49,33 +58,27 @@ export class DpopProofVerifier {
     if (typeof proof !== 'string' || proof.length > MAX_PROOF || proof.includes(',')) return fail(typeof proof === 'string' && proof.includes(',') ? 'multiple' : 'malformed');
     let header: Record<string, unknown>;
     try {
-      header = this.jose.decodeProtectedHeader(proof);
+      ({ header } = this.decode(proof));
     } catch {
       return fail('malformed');
     }
     if (header.typ !== 'dpop+jwt') return fail('typ');
     const alg = header.alg;
     if (typeof alg !== 'string' || !(this.options.algorithms as string[]).includes(alg)) return fail('alg');
-    const jwk = header.jwk as Record<string, unknown> | undefined;
-    if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || jwk.kty !== FAMILY[alg] || PRIVATE_MEMBERS.some((m) => m in jwk)) return fail('jwk');
-    const members = PUBLIC_MEMBERS[jwk.kty as string];
-    if (!members.every((m) => typeof jwk[m] === 'string')) return fail('jwk');
-    const publicJwk: Record<string, unknown> = { kty: jwk.kty };
-    for (const m of members) publicJwk[m] = jwk[m];
+    const jwk = publicJwkOf(alg, header.jwk);
+    const known = jwk && this.keyOf(alg, jwk);
+    if (!known) return fail('jwk');
     let payload: Record<string, unknown>;
-    let jkt: string;
     try {
-      let key: unknown;
-      ({ jkt, key } = await this.keyOf(alg, publicJwk, members));
-      const now = new Date(this.clock.now());
-      ({ payload } = await this.jose.jwtVerify(proof, key, { algorithms: [alg], typ: 'dpop+jwt', currentDate: now }));
+      ({ payload } = known.verify(proof));
     } catch (error) {
       return fail(reasonOf(error));
     }
-    return this.claims(payload, expected, jkt);
+    return this.claims(payload, expected, known.jkt);
   }
 
   private claims(payload: Record<string, unknown>, expected: ProofExpectation, jkt: string): ProofCheck {
+    if (!timeClaimsHold(payload, Math.floor(this.clock.now() / 1000))) return fail('malformed');
     if (payload.htm !== expected.method) return fail('htm');
     const htu = normalizeHtu(payload.htu);
     if (htu === null || htu !== normalizeHtu(expected.url)) return fail('htu');
@@ -99,15 +102,24 @@ export class DpopProofVerifier {
   }
 
   /**
-   * The key's RFC 7638 thumbprint and imported form, cached by the exact public key material (a
-   * client presents the same key on every request, and both cost more than the signature check).
+   * The key's RFC 7638 thumbprint and a verifier for it, cached by alg and the exact public key
+   * material (a client presents the same key on every request, and the import costs more than the
+   * signature check); `null` when node:crypto refuses the key.
    */
-  private async keyOf(alg: string, jwk: Record<string, unknown>, members: string[]): Promise<{ jkt: string; key: unknown }> {
-    // Base64url members never contain '&' or '=', so this text names one key exactly.
-    const material = `${alg}&${jwk.kty}&${members.map((m) => `${m}=${jwk[m]}`).join('&')}`;
+  private keyOf(alg: string, jwk: PublicJwk): KnownKey | null {
+    // JSON of the alg and the members (in the fixed order publicJwkOf gives them) names one key exactly.
+    const material = JSON.stringify([alg, jwk]);
     let known = this.keys.get(material);
     if (known === undefined) {
-      known = { jkt: await this.jose.calculateJwkThumbprint(jwk, 'sha256'), key: await this.jose.importJWK(jwk, alg) };
+      const key = importPublicJwk(jwk);
+      if (key === null) return null;
+      const pem = key.export({ type: 'spki', format: 'pem' }) as string;
+      try {
+        const verify = this.jwt.createVerifier({ key: pem, algorithms: VERIFIER_ALGS[alg] ?? [alg], complete: true, checkTyp: 'dpop+jwt', ignoreExpiration: true, ignoreNotBefore: true });
+        known = { jkt: jwkThumbprint(jwk), verify };
+      } catch {
+        return null;
+      }
       if (this.keys.size >= KEY_CACHE_MAX) this.keys.clear();
       this.keys.set(material, known);
     }
@@ -115,18 +127,32 @@ export class DpopProofVerifier {
   }
 }
 
-/** `jose`'s error codes mapped to refusal reasons; anything unexpected counts as a malformed proof. */
+/**
+ * `exp` and `nbf`, when present, against the module clock in whole seconds (`exp` is past once
+ * reached), and every time claim a number: the checks jose made before, kept as they were.
+ */
+function timeClaimsHold(payload: Record<string, unknown>, nowS: number): boolean {
+  const { iat, exp, nbf } = payload;
+  if ([iat, exp, nbf].some((t) => t !== undefined && typeof t !== 'number')) return false;
+  return !(typeof nbf === 'number' && nbf > nowS) && !(typeof exp === 'number' && exp <= nowS);
+}
+
+/** `fast-jwt`'s error codes mapped to refusal reasons; anything else counts as a malformed proof. */
 function reasonOf(error: unknown): DpopRefusalReason {
   switch ((error as { code?: string })?.code) {
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+    case 'FAST_JWT_INVALID_SIGNATURE':
+    case 'FAST_JWT_MISSING_SIGNATURE':
+    case 'FAST_JWT_VERIFY_ERROR': // node:crypto could not read the signature (e.g. an ES256 one of the wrong length)
       return 'signature';
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'FAST_JWT_INVALID_ALGORITHM':
       return 'alg';
-    case 'ERR_JWK_INVALID':
-    case 'ERR_JOSE_NOT_SUPPORTED':
+    case 'FAST_JWT_INVALID_KEY':
+    case 'FAST_JWT_MISSING_KEY':
       return 'jwk';
+    case 'FAST_JWT_INVALID_TYPE':
+      return 'typ';
     default:
-      // WebCrypto refusing the key material (a point off the curve, a short RSA modulus) lands here too.
-      return error instanceof TypeError || (error as Error)?.name === 'DataError' ? 'jwk' : 'malformed';
+      // FAST_JWT_MALFORMED, FAST_JWT_INVALID_PAYLOAD, FAST_JWT_INVALID_CRIT_HEADER (no extension is understood)...
+      return 'malformed';
   }
 }

@@ -6,23 +6,23 @@ import { TokenAuthConfigError } from '../token-auth.options-validation';
 import { DpopBinding } from './dpop-binding';
 import { DpopNonces } from './dpop-nonce';
 import { DpopProofVerifier } from './dpop-proof';
-import { loadJose } from './jose-loader';
+import { loadFastJwt } from './fast-jwt-loader';
 
-/** `DpopBinding`, or `null` when `dpop` is off: then `jose` is never loaded and no request pays for DPoP. */
+/** `DpopBinding`, or `null` when `dpop` is off: then `fast-jwt` is never loaded and no request pays for DPoP. */
 export const dpopBindingProvider: Provider = {
   provide: DpopBinding,
-  useFactory: async (o: ResolvedTokenAuthOptions, events: TokenAuthEvents) => {
+  useFactory: (o: ResolvedTokenAuthOptions, events: TokenAuthEvents) => {
     if (!o.dpop) return null;
     const nonces = o.dpop.nonceLifetimeMs === null ? null : new DpopNonces(o.secrets[0].secret, o.dpop.nonceLifetimeMs, o.clock);
-    return new DpopBinding(new DpopProofVerifier(await loadJoseFor(), o.dpop, o.clock, nonces), o.dpop, events);
+    return new DpopBinding(new DpopProofVerifier(loadFastJwtFor(), o.dpop, o.clock, nonces), o.dpop, events);
   },
   inject: [TOKEN_AUTH_OPTIONS, TokenAuthEvents],
 };
 
-async function loadJoseFor() {
+function loadFastJwtFor() {
   try {
-    return await loadJose();
+    return loadFastJwt();
   } catch (error) {
-    throw TokenAuthConfigError.about('dpop', `DPoP needs the "jose" package, which could not be loaded (${(error as Error)?.message ?? error}): npm install jose`);
+    throw TokenAuthConfigError.about('dpop', `DPoP needs the "fast-jwt" package, which could not be loaded (${(error as Error)?.message ?? error}): npm install fast-jwt`);
   }
 }
