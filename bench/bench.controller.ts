@@ -1,4 +1,4 @@
-import { CanActivate, Controller, ExecutionContext, Get, Injectable, UseGuards } from '@nestjs/common';
+import { Body, CanActivate, Controller, ExecutionContext, Get, HttpCode, Injectable, Post, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { CurrentUser, TokenAuthGuard } from '../lib';
 import { BenchUser } from './bench-users';
@@ -45,5 +45,17 @@ export class BenchController {
   @UseGuards(TokenAuthGuard)
   token(@CurrentUser() user: BenchUser) {
     return { ok: true, user: user.id };
+  }
+
+  /**
+   * The HTTP part of a refresh without the refresh: the same JSON body in and a body of the same
+   * shape and size out (the refresh token is handed back, so the load generator's chain goes on).
+   */
+  @Post('echo-refresh')
+  @HttpCode(200)
+  echoRefresh(@Body() body: { refreshToken?: string }) {
+    const token = body.refreshToken ?? '';
+    const expiry = new Date().toISOString();
+    return { token: token.replace('_rt_', '_at_'), expiry, refreshToken: token, refreshExpiry: expiry };
   }
 }

@@ -67,6 +67,8 @@ export const MAIN_ROUTES: RouteSpec[] = [
   ...baselines('rotate'),
   { key: 'rotate/token', app: 'rotate', label: 'GET /token rotate, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
   { key: 'rotate/refresh', app: 'rotate', label: 'POST /auth/refresh (rotate)', method: 'POST', path: '/auth/refresh', pool: 'refresh' },
+  // No guard, no token work: a refresh's HTTP part alone (its JSON body in, a same-size JSON body out).
+  { key: 'rotate/post-baseline', app: 'rotate', label: 'POST /echo-refresh (no guard: a refresh\'s bodies only)', method: 'POST', path: '/echo-refresh', pool: 'refresh' },
   // The sample app as shipped (its own TypeORM user lookup, default cache settings), one and two instances.
   { key: 'sample/health', app: 'sample', label: 'sample app GET /health', method: 'GET', path: '/health', pool: 'access' },
   { key: 'sample/me', app: 'sample', label: 'sample app GET /me', method: 'GET', path: '/me', pool: 'access' },
