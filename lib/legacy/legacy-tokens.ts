@@ -1,5 +1,5 @@
 import type { AuthenticatedToken } from '../token-auth.service';
-import type { SessionView } from '../token-auth.views';
+import type { SessionView, TokenInfo } from '../token-auth.views';
 
 /** Injection token of the legacy token source (`null` unless a `legacy` option is set). */
 export const LEGACY_TOKENS = Symbol('LEGACY_TOKENS');
@@ -24,4 +24,8 @@ export interface LegacyTokens {
   sessions(userId: string, currentSessionId: string | null): Promise<SessionView[]>;
   /** How many live legacy sessions the user holds (they count against `tokenLimitPerUser`). */
   liveCount(userId: string): Promise<number>;
+  /** A live token `accepts` took, described without using it (no refresh, no delete), or `null` (introspection). */
+  describe(token: string): Promise<TokenInfo | null>;
+  /** Ends the session of a token `accepts` took, in any state; `null` when it names none (revocation). */
+  revokeToken(token: string): Promise<{ userId: string; sessionId: string } | null>;
 }

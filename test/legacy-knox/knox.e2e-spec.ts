@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { KnoxTable } from '../../lib/legacy/knox/knox-table';
+import { TokenAuthEvents } from '../../lib/token-auth.events.service';
 import { selectedDatabases } from '../support/databases';
 import { countQueries } from '../support/query-counter';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -28,6 +29,7 @@ describe.each(selectedDatabases())('django-rest-knox tokens from a real knox tab
         tokenLimitPerUser: 3,
         // As knox's own tests configure it: 10 h TTL, auto-refresh, capped 24 h after creation.
         legacy: { knox: { ttl: 36000, autoRefresh: true, autoRefreshMaxTtl: 24 * 3600 } },
+        introspection: { authorize: () => true },
       },
     });
     users.dataSource = t.dataSource;
@@ -182,6 +184,52 @@ describe.each(selectedDatabases())('django-rest-knox tokens from a real knox tab
     }
     expect(counter.count).toBe(0);
     counter.restore();
+  });
+
+  it('introspection describes a live knox token without using it, and an expired or unknown one as inactive without deleting anything', async () => {
+    at(T0 + HOUR);
+    const introspect = (token: string) => t.http().post('/auth/introspect').send({ token });
+    const forever = tokenOf('alice', 'forever');
+    const before = await rowOf(forever);
+    const described = await introspect(forever);
+    expect(described.status).toBe(200);
+    expect(described.body).toEqual({
+      active: true,
+      scope: '',
+      sub: '1',
+      exp: null,
+      iat: Math.floor(before!.created / 1000),
+      token_type: 'access_token',
+      sid: expect.stringMatching(/^knox-[0-9a-f]{32}$/),
+    });
+    // The same session id the session list shows, and no use recorded: the row is as it was.
+    const listed = await t.http().get('/auth/tokens').set('Authorization', knoxHeader(forever));
+    expect(listed.body.find((s: { current: boolean }) => s.current).id).toBe(described.body.sid);
+    expect(await rowOf(forever)).toEqual(before);
+
+    // Past AUTO_REFRESH_MAX_TTL the auth token is expired: inactive, and (unlike a use) its row stays.
+    at(T0 + 100 * HOUR);
+    const auth = tokenOf('alice', 'auth');
+    expect((await introspect(auth)).body).toEqual({ active: false });
+    expect(await rowOf(auth)).not.toBeNull();
+    expect((await introspect(auth.slice(0, 15) + randomBytes(32).toString('hex').slice(0, 49))).body).toEqual({ active: false });
+  });
+
+  it('revocation (RFC 7009) deletes a knox token\'s row and says so in a revoked event; the token is refused afterwards', async () => {
+    at(T0 + HOUR);
+    const token = tokenOf('alice', 'sessions');
+    const sid = (await t.http().get('/auth/token').set('Authorization', knoxHeader(token))).body.id;
+    const events: { type: string; sessionId: string | null }[] = [];
+    let listening = true;
+    t.app.get(TokenAuthEvents).subscribe((event) => listening && events.push({ type: event.type, sessionId: event.sessionId }));
+    expect((await t.http().post('/auth/revoke').send({ token })).status).toBe(200);
+    expect(await rowOf(token)).toBeNull();
+    expect((await t.http().get('/me').set('Authorization', knoxHeader(token))).status).toBe(401);
+    // Revoking it again, or a forged knox-shaped token, changes nothing and answers 200 (RFC 7009 2.2).
+    expect((await t.http().post('/auth/revoke').send({ token })).status).toBe(200);
+    expect((await t.http().post('/auth/revoke').send({ token: randomBytes(32).toString('hex') })).status).toBe(200);
+    listening = false;
+    expect(events.filter((e) => e.type === 'revoked')).toEqual([{ type: 'revoked', sessionId: sid }]);
   });
 
   it('the purge deletes expired knox rows only', async () => {

@@ -8,7 +8,7 @@ import { iso, SessionView, TokenInfo } from '../../token-auth.views';
 import { LegacyTokens } from '../legacy-tokens';
 import { KnoxExpiry } from './knox-expiry';
 import { KnoxRow, KnoxTable } from './knox-table';
-import { KnoxTokenFormat } from './knox-token-format';
+import { KnoxParsedToken, KnoxTokenFormat } from './knox-token-format';
 
 /** Session ids of knox tokens start with this; the rest is derived from the digest, never from the token. */
 export const KNOX_SESSION_PREFIX = 'knox-';
@@ -41,8 +41,7 @@ export class KnoxTokens implements LegacyTokens {
   async authenticate(token: string, findUser: (userId: string) => Promise<unknown>): Promise<AuthenticatedToken> {
     const parsed = this.format.parse(token);
     if (!parsed) throw new InvalidTokenException('malformed', 'The token is malformed.');
-    const candidates = await this.run(() => this.table.candidates(parsed.tokenKey));
-    const row = matching(candidates, parsed.digest);
+    const row = await this.rowOf(parsed);
     if (!row) throw new InvalidTokenException('unknown', 'The token is not known.');
     const now = this.clock.now();
     if (this.expiry.isExpired(row, now)) {
@@ -98,6 +97,19 @@ export class KnoxTokens implements LegacyTokens {
     return this.run(() => this.table.countLive(userId, this.clock.now()));
   }
 
+  async describe(token: string): Promise<TokenInfo | null> {
+    const parsed = this.format.parse(token);
+    const row = parsed && (await this.rowOf(parsed));
+    return row && !this.expiry.isExpired(row, this.clock.now()) ? this.infoOf(row) : null;
+  }
+
+  async revokeToken(token: string): Promise<{ userId: string; sessionId: string } | null> {
+    const parsed = this.format.parse(token);
+    const row = parsed && (await this.rowOf(parsed));
+    // As knox's logout: the row goes, whatever its state.
+    return row && (await this.run(() => this.table.delete(row.digest))) ? { userId: row.userId, sessionId: sessionIdOf(row) } : null;
+  }
+
   /**
    * Takes the row of a knox token this class authenticated out of the table, once: of any number of
    * concurrent exchanges exactly one deletes it. Refuses (`revoked`) when it is already gone.
@@ -112,6 +124,11 @@ export class KnoxTokens implements LegacyTokens {
   /** Puts a claimed row back (its exchange failed), so the client keeps a working token. */
   unclaim(row: KnoxRow): Promise<void> {
     return this.run(() => this.table.restore(row));
+  }
+
+  /** The row of a knox token: one indexed query by `token_key`, then a constant-time digest comparison. */
+  private async rowOf(parsed: KnoxParsedToken): Promise<KnoxRow | null> {
+    return matching(await this.run(() => this.table.candidates(parsed.tokenKey)), parsed.digest);
   }
 
   private live(userId: string): Promise<KnoxRow[]> {
