@@ -45,7 +45,7 @@ export class TokenStore {
   private readonly batch: KeyLookupBatch | null;
   /** PostgreSQL: concurrent use writes share one statement per kind. */
   private readonly uses: TurnBatch<Use> | null;
-  /** PostgreSQL: concurrent rotations share one statement. */
+  /** PostgreSQL and SQLite: concurrent rotations share one statement or transaction. */
   private readonly rotations: TurnBatch<Rotation> | null;
 
   constructor(
@@ -79,17 +79,9 @@ export class TokenStore {
             (use) => (use.slideTo === null ? 'touch' : 'slide'),
           )
         : null;
-    if (rotateMany) {
-      const write = async (rotations: Rotation[]) => {
-        // Rows locked in one order by every statement, so two crowds of rotations cannot deadlock each other.
-        const sorted = [...rotations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        const params = [sorted.map((r) => r.id), sorted.map((r) => r.now), sorted.map((r) => r.seal), this.sql.json(sorted.flatMap((r) => r.successors))];
-        return ids(await this.native.tuples(rotateMany, params));
-      };
-      this.rotations = new TurnBatch<Rotation>({ rotate: write }, () => 'rotate', async (rotation) => (await write([rotation])).length > 0);
-    } else {
-      this.rotations = null;
-    }
+    const write = this.rotationWriter(rotateMany);
+    // MySQL's transaction takes several round trips; its rotations stay one transaction each.
+    this.rotations = write ? new TurnBatch<Rotation>({ rotate: write }, () => 'rotate', async (rotation) => (await write([rotation])).length > 0) : null;
   }
 
   /**
@@ -141,29 +133,49 @@ export class TokenStore {
   /**
    * Spends a refresh token, leaves its successors' `seal` on it and inserts the successors, in one
    * transaction. Exactly one of any number of concurrent callers gets `true`: the spend only matches
-   * while `spent_at` is still NULL. PostgreSQL does it in one statement, shared by the rotations of one
-   * loop turn; SQLite in one synchronous transaction; MySQL in a transaction.
+   * while `spent_at` is still NULL. The rotations of one loop turn share one statement on PostgreSQL
+   * and one synchronous transaction on SQLite (`rotationWriter`); MySQL runs a transaction each.
    */
   rotate(predecessorId: string, now: number, seal: string, successors: TokenRecord[]): Promise<boolean> {
-    const spend = [now, now, seal, predecessorId];
     const rotations = this.rotations;
     if (rotations) return this.run(() => rotations.write({ id: predecessorId, now, seal, successors }));
-    return this.run(async () => {
-      if (this.dialect.name === 'sqlite') {
-        return this.dialect.serialize(async () =>
-          this.native.sqliteTransaction((step) => {
-            if (step(this.sql.spend, spend) !== 1) return false;
-            for (const row of successors) step(this.sql.insert, this.sql.values(row));
-            return true;
-          }),
-        );
-      }
-      return this.dialect.transaction(async (runner) => {
+    const spend = [now, now, seal, predecessorId];
+    return this.run(() =>
+      this.dialect.transaction(async (runner) => {
         if ((await runner.query(this.sql.spend, spend, true)).affected !== 1) return false;
         for (const row of successors) await runner.query(this.sql.insert, this.sql.values(row), true);
         return true;
-      });
-    });
+      }),
+    );
+  }
+
+  /**
+   * How the rotations of one loop turn are written, returning the ids spent: on PostgreSQL one
+   * statement; on SQLite one synchronous transaction (one commit instead of one per rotation), each
+   * spend still checked by its own affected-row count; `null` elsewhere.
+   */
+  private rotationWriter(rotateMany: string | null): ((rotations: Rotation[]) => Promise<string[]>) | null {
+    if (rotateMany) {
+      return async (rotations) => {
+        // Rows locked in one order by every statement, so two crowds of rotations cannot deadlock each other.
+        const sorted = [...rotations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const params = [sorted.map((r) => r.id), sorted.map((r) => r.now), sorted.map((r) => r.seal), this.sql.json(sorted.flatMap((r) => r.successors))];
+        return (await this.native.tuples(rotateMany, params)).map((tuple) => tuple[0] as string);
+      };
+    }
+    if (this.dialect.name !== 'sqlite') return null;
+    return (rotations) =>
+      this.dialect.serialize(async () =>
+        this.native.sqliteTransaction((step) => {
+          const spent: string[] = [];
+          for (const { id, now, seal, successors } of rotations) {
+            if (step(this.sql.spend, [now, now, seal, id]) !== 1) continue;
+            for (const row of successors) step(this.sql.insert, this.sql.values(row));
+            spent.push(id);
+          }
+          return spent;
+        }),
+      );
   }
 
   /** Wipes the successor seals of these spent rows, where they were spent at or before `spentBefore`. Returns rows changed. */

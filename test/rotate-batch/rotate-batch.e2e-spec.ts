@@ -10,7 +10,7 @@ import { bearer, createTestApp, TestApp } from '../support/test-app';
 
 /**
  * Rotations that arrive together share one statement on PostgreSQL (`UPDATE … FROM unnest(…)` and
- * the successors' INSERT in one). On every database each refresh must still get exactly its own
+ * the successors' INSERT in one) and one transaction on SQLite. On every database each refresh must still get exactly its own
  * successors, a token sent twice must still be spent once, and one rotation that fails must fail
  * alone, leaving its refresh token unspent.
  */
@@ -58,12 +58,15 @@ describe.each(selectedDatabases())('concurrent rotations on %s', (database) => {
     expect(next.map((response) => response.status)).toEqual(Array(made.length).fill(200));
 
     const spends = counter.queries.filter((q) => /^(WITH spent AS \()?UPDATE \S*auth_tokens\W* (AS t )?SET spent_at/i.test(q));
+    const transactions = counter.queries.filter((q) => /^(BEGIN|START TRANSACTION)/i.test(q));
     if (database === 'postgres') {
       // One statement for the crowd; the duplicate waits for the next one, which finds its row spent.
       expect(spends).toHaveLength(2);
       expect(spends.every((q) => /FROM unnest\(/.test(q))).toBe(true);
     } else {
+      // One spend each; on SQLite in one transaction for the crowd and one for the duplicate.
       expect(spends).toHaveLength(made.length + 1);
+      expect(transactions).toHaveLength(database === 'sqlite' ? 2 : made.length + 1);
     }
   });
 
