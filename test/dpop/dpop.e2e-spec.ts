@@ -3,6 +3,7 @@ import { selectedDatabases } from '../support/databases';
 import { bearer, createTestApp, MODES, PASSWORD, TestApp, TestUser } from '../support/test-app';
 import { athOf, calculateThumbprint, claims, es256Jwt, generateKeyPair, generateProof, hs256Jwt, KeyPair, nodeEcKey, unsignedJwt } from './dpop-client';
 import { acrossInstances } from './dpop-instances.scenario';
+import { replayStoreOutage } from './dpop-replay-outage.scenario';
 
 const cases = selectedDatabases().flatMap((db) => MODES.map((mode) => [db, mode] as const));
 
@@ -216,3 +217,4 @@ describe.each(selectedDatabases())('DPoP required on %s', (db) => {
 });
 
 acrossInstances();
+replayStoreOutage();
