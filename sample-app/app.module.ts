@@ -3,7 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { RedisThrottlerStorage, redisDpopReplayStore, TokenAuthEvent, TokenAuthModule } from '../lib';
+import { redisCacheInvalidation, RedisThrottlerStorage, redisDpopReplayStore, TokenAuthEvent, TokenAuthModule } from '../lib';
 import { ephemeralSecret, SampleConfig } from './config';
 import { databaseOptions } from './database';
 import { SqliteCheckpointer } from './sqlite-checkpointer';
@@ -13,7 +13,7 @@ import { UsersModule } from './users/users.module';
 import { UsersService } from './users/users.service';
 
 const logger = new Logger('TokenEvents');
-const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+const REDIS_CLIENTS = Symbol('REDIS_CLIENTS');
 
 /** Logs what an operator wants to see; never a token (events carry ids only). */
 function logEvent(event: TokenAuthEvent): void {
@@ -30,6 +30,17 @@ function throttleRedis(url: string): Redis {
   return redis;
 }
 
+/**
+ * The token cache's invalidation channel over Redis pub/sub, for MariaDB/MySQL (PostgreSQL and a
+ * SQLite file have their own, built in). The subscriber is a connection of its own, as pub/sub needs;
+ * while it is down, the module keeps the token cache off.
+ */
+function cacheInvalidation(publisher: Redis, url: string, prefix: string | null) {
+  const subscriber = new Redis(url, { connectTimeout: 2000 });
+  subscriber.on('error', () => undefined);
+  return { channel: redisCacheInvalidation(publisher, subscriber, `${prefix ?? ''}nest-token-auth:cache`), subscriber };
+}
+
 /** Lets resource servers holding the shared key introspect tokens (compared in constant time). */
 function introspectionCaller(key: string) {
   const expected = createHash('sha256').update(`Bearer ${key}`).digest();
@@ -42,13 +53,13 @@ function introspectionCaller(key: string) {
 @Module({})
 export class AppModule implements OnApplicationShutdown {
   constructor(
-    @Optional() @Inject(REDIS_CLIENT) private readonly redis?: Redis,
+    @Optional() @Inject(REDIS_CLIENTS) private readonly redis?: Redis[],
     @Optional() @Inject(SqliteCheckpointer) private readonly checkpointer?: SqliteCheckpointer | null,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     // disconnect(), not quit(): nothing in flight is worth waiting for, and quit() can stall on a dead server.
-    this.redis?.disconnect();
+    for (const client of this.redis ?? []) client.disconnect();
     await this.checkpointer?.stop();
   }
 
@@ -58,6 +69,8 @@ export class AppModule implements OnApplicationShutdown {
     // With REDIS_URL, every instance counts against the same rate limits (ours and the token module's).
     const redis = config.redisUrl ? throttleRedis(config.redisUrl) : null;
     const storage = redis ? new RedisThrottlerStorage(redis, { prefix: config.redisPrefix ?? undefined }) : undefined;
+    // With REDIS_URL on MariaDB/MySQL, revocations reach every instance's token cache over Redis.
+    const invalidation = redis && /^(mysql|mariadb):/.test(config.databaseUrl) ? cacheInvalidation(redis, config.redisUrl!, config.redisPrefix) : null;
     return {
       module: AppModule,
       imports: [
@@ -84,6 +97,7 @@ export class AppModule implements OnApplicationShutdown {
               refresh: { limit: config.refreshLimit, window: config.refreshWindow },
               storage,
             },
+            ...(invalidation ? { cache: { invalidation: invalidation.channel } } : {}),
             onEvent: logEvent,
             legacy: config.knox ? { knox: config.knox } : undefined,
             // With REDIS_URL, a DPoP proof used on one instance is a replay on every other.
@@ -93,7 +107,7 @@ export class AppModule implements OnApplicationShutdown {
       ],
       controllers: [HealthController],
       providers: [
-        ...(redis ? [{ provide: REDIS_CLIENT, useValue: redis }] : []),
+        ...(redis ? [{ provide: REDIS_CLIENTS, useValue: invalidation ? [redis, invalidation.subscriber] : [redis] }] : []),
         { provide: SqliteCheckpointer, useFactory: (dataSource: DataSource) => SqliteCheckpointer.for(dataSource), inject: [DataSource] },
       ],
     };
