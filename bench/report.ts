@@ -8,6 +8,8 @@ export interface Sample extends LoadResult {
   /** Resident set size of the serving process(es), bytes, before and after the window. */
   rssBefore: number;
   rssAfter: number;
+  /** Bench servers: the live heap after a full collection, after the window (bytes); `null` for sample apps. */
+  heapAfter: number | null;
   /** PostgreSQL server processes' CPU over the window (µs); `null` on SQLite. */
   dbCpuMicros: number | null;
 }
@@ -44,6 +46,8 @@ export interface Summary {
   rssLast: number;
   /** RSS after each round's window (MB), in round order. */
   rssByRound: number[];
+  /** Live heap after a full collection after each round's window (MB), or `null` (sample apps). */
+  heapByRound: number[] | null;
 }
 
 export function summarize(route: RouteSpec, samples: Sample[]): Summary {
@@ -73,6 +77,7 @@ export function summarize(route: RouteSpec, samples: Sample[]): Summary {
     rssFirst: samples[0].rssBefore / 2 ** 20,
     rssLast: samples[samples.length - 1].rssAfter / 2 ** 20,
     rssByRound: samples.map((sample) => sample.rssAfter / 2 ** 20),
+    heapByRound: samples.every((sample) => sample.heapAfter !== null) ? samples.map((sample) => (sample.heapAfter as number) / 2 ** 20) : null,
   };
 }
 

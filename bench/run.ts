@@ -106,7 +106,8 @@ async function startApp(name: string, spec: AppSpec, rows: number, config: Bench
     return { name, child: null, ports: sample.ports, pids: sample.pids, database, settings: 'sample app', rows: sample.tokens.length, seedSeconds, stop: sample.stop };
   }
   const env = { ...process.env, NODE_ENV: 'production', BENCH_APP: JSON.stringify(spec), BENCH_DB: JSON.stringify(database.spec) };
-  const { child, ready } = await BenchChild.start<ServerReady>(`${name} server`, join(__dirname, 'server.js'), env);
+  // --expose-gc: the leak check reads the live heap after a full collection, not RSS (which swings with garbage).
+  const { child, ready } = await BenchChild.start<ServerReady>(`${name} server`, join(__dirname, 'server.js'), env, ['--expose-gc']);
   cleanups.push(() => child.stop());
   const seedStart = performance.now();
   const pools = await child.call<SeedResult>('seed', { rows });
@@ -130,7 +131,7 @@ async function measureRounds(routes: RouteSpec[], appOf: (route: RouteSpec) => A
       const profile = config.cpuProfileDir ? `${route.key}-round${round}` : null;
       const sample = await measure(appOf(route), route, load, config.duration, profile);
       samples.get(route.key)!.push(sample);
-      log(`round ${round}/${config.rounds}  ${route.app.padEnd(6)} ${route.label.padEnd(52)} ${int(sample.rps).padStart(7)} req/s  p50 ${sample.p50.toFixed(2)} ms  RSS ${(sample.rssAfter / 2 ** 20).toFixed(0)} MB`);
+      log(`round ${round}/${config.rounds}  ${route.app.padEnd(6)} ${route.label.padEnd(52)} ${int(sample.rps).padStart(7)} req/s  p50 ${sample.p50.toFixed(2)} ms  RSS ${(sample.rssAfter / 2 ** 20).toFixed(0)} MB${sample.heapAfter === null ? '' : `  live heap ${(sample.heapAfter / 2 ** 20).toFixed(1)} MB`}`);
     }
   }
   return routes.map((route) => summarize(route, samples.get(route.key)!));
@@ -161,7 +162,8 @@ async function measure(app: App, route: RouteSpec, load: BenchChild, duration: n
   if (profile && child) log(`cpu profile: ${await child.call('profileStop', `${app.name}-${profile}`)}`);
   const dbCpuAfter = onPostgres ? databaseCpuMicros() : null;
   const dbCpuMicros = dbCpuBefore !== null && dbCpuAfter !== null ? dbCpuAfter - dbCpuBefore : null;
-  return { ...result, counts, rssBefore, rssAfter: rss(app), dbCpuMicros };
+  const heapAfter = child ? await child.call<number>('liveHeap') : null;
+  return { ...result, counts, rssBefore, rssAfter: rss(app), heapAfter, dbCpuMicros };
 }
 
 /** The app's processes' resident set, summed. */

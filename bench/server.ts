@@ -68,6 +68,11 @@ async function main(): Promise<void> {
           return { ...live, jwt: users.map((user) => signJwt(user.id)), forged: live.access.map(forgeToken), dpop, rows: total };
         }),
       tokenState: (state: 'fresh' | 'due') => setLiveTokenState(dataSource, options, state),
+      // The heap still in use after a full collection (bytes): what a leak would grow.
+      liveHeap: () => {
+        (globalThis as { gc?: () => void }).gc?.();
+        return process.memoryUsage().heapUsed;
+      },
       counts: async ({ reset, settle }: { reset: boolean; settle?: boolean }) => {
         if (settle) await quiet(counter);
         const cpu = process.cpuUsage(cpuMark);
