@@ -157,7 +157,7 @@ export class TokenStore {
   private rotationWriter(rotateMany: string | null): ((rotations: Rotation[]) => Promise<string[]>) | null {
     if (rotateMany) {
       return async (rotations) => {
-        // Rows locked in one order by every statement, so two crowds of rotations cannot deadlock each other.
+        // Every statement names its rows in id order, so crowds tend to lock them in the same order; a deadlock that still happens is retried by `run`, as every deadlock is.
         const sorted = [...rotations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         const params = [sorted.map((r) => r.id), sorted.map((r) => r.now), sorted.map((r) => r.seal), this.sql.json(sorted.flatMap((r) => r.successors))];
         return (await this.native.tuples(rotateMany, params)).map((tuple) => tuple[0] as string);
