@@ -1,3 +1,5 @@
+import { MAX_BATCH } from './turn-batch';
+
 /** Reads the rows of several key ids in one statement; each tuple's key id is given by `keyIdOf`. */
 export type BatchFetch = (keyIds: string[]) => Promise<unknown[][]>;
 
@@ -5,9 +7,6 @@ interface Waiter {
   resolve: (tuple: unknown[] | null) => void;
   reject: (error: unknown) => void;
 }
-
-/** Most key ids one statement reads; a larger crowd is split into several statements. */
-const MAX_BATCH = 200;
 
 /**
  * Lookups by key id that arrive in the same turn of the event loop go to the database as one

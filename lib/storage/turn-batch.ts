@@ -7,8 +7,8 @@ interface Waiting<T> {
   reject: (error: unknown) => void;
 }
 
-/** Most writes one statement carries; a larger crowd is split. */
-const MAX_BATCH = 200;
+/** Most rows one shared statement names (reads and writes alike); a larger crowd is split. */
+export const MAX_BATCH = 200;
 
 /**
  * Conditional row writes that arrive in the same turn of the event loop go to the database as one
