@@ -46,7 +46,7 @@ builtInChannelScenario('token cache on a SQLite file with default settings (PRAG
     expect(late).toEqual([]);
     for (const token of tokens.slice(-5)) expect((await me(b, token)).body.reason).toBe('revoked');
   });
-});
+}, true);
 
 describe('token cache on a SQLite file whose connection is gone', () => {
   it('empties the cache and turns it off', async () => {
