@@ -39,7 +39,7 @@ import { TABLE_NAME_PATTERN, tokenEntity } from './storage/token.entity';
 import { TokenStore } from './storage/token.store';
 import { legacyTokensProvider } from './legacy/knox/knox.providers';
 import { createKnoxUpgradeController } from './legacy/knox/knox-upgrade.controller';
-import { dpopBindingProvider } from './dpop/dpop.providers';
+import { dpopBindingProvider, signatureThreadsProvider } from './dpop/dpop.providers';
 
 const DECLARATION_KEYS = Object.keys(DEFAULT_EXTRAS);
 const ASYNC_KEYS = ['imports', 'useFactory', 'inject', 'useClass', 'useExisting', 'provideInjectionTokensFrom', ...DECLARATION_KEYS];
@@ -137,6 +137,7 @@ function withParts(definition: DynamicModule, given: TokenAuthModuleExtras): Dyn
       inject: [TOKEN_AUTH_OPTIONS],
     },
     legacyTokensProvider(extras.dataSource),
+    signatureThreadsProvider,
     dpopBindingProvider,
     TokenAuthEvents,
     TokenAuthService,

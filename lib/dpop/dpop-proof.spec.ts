@@ -1,9 +1,10 @@
 import { constants, createHash, generateKeyPairSync, KeyObject, randomUUID, sign } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { DpopNonces } from './dpop-nonce';
-import { DpopProofVerifier, ProofCheck } from './dpop-proof';
+import { DpopProofVerifier, PROOF_VERIFIER_OPTIONS, ProofCheck } from './dpop-proof';
 import { DpopAlgorithm, resolveDpopOptions } from './dpop.options';
-import { loadFastJwt } from './fast-jwt-loader';
+import { fastJwtPath, loadFastJwt } from './fast-jwt-loader';
+import { inThreadSignatures, ProofSignatures, SignatureThreads } from './signature-threads';
 
 /**
  * The proof check on its own, every refusal reason it can give. Proofs are assembled here by hand
@@ -47,22 +48,35 @@ function proof(k: Key, header: Record<string, unknown> = {}, claims: Record<stri
   return signed(k, header, { htm: 'GET', htu: URL, iat: nowS(), jti: randomUUID(), ath, ...claims }, signWith);
 }
 
+/** Where signatures are checked: each case runs both ways, so the worker gives every answer the event loop gives. */
+const threads = new SignatureThreads(2, { fastJwt: fastJwtPath(), verifierOptions: PROOF_VERIFIER_OPTIONS, cacheMax: 4 });
+const WAYS: Array<[string, ProofSignatures]> = [
+  ['on the event loop', inThreadSignatures],
+  ['on two signature workers', threads],
+];
+let signatures: ProofSignatures;
+
 async function verifier(options: Record<string, unknown> = {}): Promise<DpopProofVerifier> {
   const resolved = resolveDpopOptions({ mode: 'optional', algorithms: ALL, ...options }, clock, (option) => new Error(option));
   if (!resolved) throw new Error('dpop is off');
   const nonces = resolved.nonceLifetimeMs === null ? null : new DpopNonces('a-secret', resolved.nonceLifetimeMs, clock);
-  return new DpopProofVerifier(loadFastJwt(), resolved, clock, nonces);
+  return new DpopProofVerifier(loadFastJwt(), resolved, clock, nonces, signatures);
 }
 
 const outcome = (check: ProofCheck) => (check.ok ? 'ok' : check.reason);
 
-describe('DpopProofVerifier', () => {
+afterAll(() => threads.onModuleDestroy());
+
+describe.each(WAYS)('DpopProofVerifier, signatures checked %s', (_way, way) => {
   const es256 = key('ES256');
   let v: DpopProofVerifier;
   const check = async (p: unknown, expected: { method?: string; url?: string; accessToken?: string } = {}) =>
     outcome(await v.check(p, { method: 'GET', url: URL, accessToken: TOKEN, ...expected }));
 
-  beforeAll(async () => (v = await verifier()));
+  beforeAll(async () => {
+    signatures = way;
+    v = await verifier();
+  });
 
   it("accepts a proof in each algorithm, twice with one key, and returns the key's RFC 7638 thumbprint as jose computes it", async () => {
     for (const alg of ALL) {

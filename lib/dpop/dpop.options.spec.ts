@@ -13,10 +13,11 @@ describe('the dpop option', () => {
 
   it('takes a mode or an object, with defaults', () => {
     const resolved = resolve('optional');
-    expect(resolved.dpop).toMatchObject({ mode: 'optional', algorithms: ['ES256', 'EdDSA', 'Ed25519', 'RS256'], proofMaxAgeMs: 60_000, clockSkewMs: 5_000, nonceLifetimeMs: null, origin: null });
+    expect(resolved.dpop).toMatchObject({ mode: 'optional', algorithms: ['ES256', 'EdDSA', 'Ed25519', 'RS256'], proofMaxAgeMs: 60_000, clockSkewMs: 5_000, nonceLifetimeMs: null, origin: null, signatureThreads: 1 });
     expect(resolved.schemes.has('dpop')).toBe(true);
     expect((resolved.dpop as any).replayStore).toBeInstanceOf(MemoryDpopReplayStore);
     expect(resolve({ mode: 'required', nonce: true, origin: 'https://API.example.com' }).dpop).toMatchObject({ nonceLifetimeMs: 300_000, origin: 'https://api.example.com' });
+    expect(resolve({ mode: 'optional', signatureThreads: 0 }).dpop).toMatchObject({ signatureThreads: 0 });
   });
 
   it.each([
@@ -30,6 +31,10 @@ describe('the dpop option', () => {
     [{ mode: 'optional', replayStore: {} }, 'dpop.replayStore'],
     [{ mode: 'optional', origin: 'https://api.example.com/v1' }, 'dpop.origin'],
     [{ mode: 'optional', nonse: true }, 'dpop.nonse'],
+    [{ mode: 'optional', signatureThreads: 1.5 }, 'dpop.signatureThreads'],
+    [{ mode: 'optional', signatureThreads: -1 }, 'dpop.signatureThreads'],
+    [{ mode: 'optional', signatureThreads: 17 }, 'dpop.signatureThreads'],
+    [{ mode: 'optional', signatureThreads: '2' }, 'dpop.signatureThreads'],
   ])('refuses %p, naming %s', (dpop, option) => {
     expect(() => resolve(dpop)).toThrow(expect.objectContaining({ option }));
   });

@@ -27,6 +27,11 @@ export interface DpopOptions {
    * Default: from the request (protocol as the framework reports it, with `trust proxy`, and `Host`).
    */
   origin?: string;
+  /**
+   * Worker threads that check proof signatures, so that the signature math stays off the event loop.
+   * Default 1; 0 checks them on the event loop (the lower latency when the server is idle).
+   */
+  signatureThreads?: number;
 }
 
 /** The `dpop` option after defaults and validation; `false` when off. */
@@ -38,14 +43,16 @@ export interface ResolvedDpopOptions {
   nonceLifetimeMs: number | null;
   replayStore: DpopReplayStore;
   origin: string | null;
+  signatureThreads: number;
 }
 
 /** Every key of `DpopOptions`, for the unknown-option check. */
 export const DPOP_OPTION_KEYS = Object.keys({
-  mode: 1, algorithms: 1, proofMaxAge: 1, clockSkew: 1, nonce: 1, nonceLifetime: 1, replayStore: 1, origin: 1,
+  mode: 1, algorithms: 1, proofMaxAge: 1, clockSkew: 1, nonce: 1, nonceLifetime: 1, replayStore: 1, origin: 1, signatureThreads: 1,
 } satisfies Record<keyof DpopOptions, 1>);
 
 const ALGORITHMS: DpopAlgorithm[] = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'PS256'];
+const MAX_THREADS = 16;
 const MODES = "'off', 'optional' or 'required'";
 
 type Fail = (option: string, accepts: string, got: unknown) => Error;
@@ -54,7 +61,7 @@ type Fail = (option: string, accepts: string, got: unknown) => Error;
 export function resolveDpopOptions(value: unknown, clock: Clock, fail: Fail): ResolvedDpopOptions | false {
   if (value === undefined || value === 'off') return false;
   const given = (typeof value === 'string' ? { mode: value } : value) as DpopOptions;
-  if (!given || typeof given !== 'object') throw fail('dpop', `${MODES}, or { mode, algorithms?, proofMaxAge?, clockSkew?, nonce?, nonceLifetime?, replayStore?, origin? }`, value);
+  if (!given || typeof given !== 'object') throw fail('dpop', `${MODES}, or { mode, algorithms?, proofMaxAge?, clockSkew?, nonce?, nonceLifetime?, replayStore?, origin?, signatureThreads? }`, value);
   const mode = given.mode;
   if (mode === 'off') return false;
   if (mode !== 'optional' && mode !== 'required') throw fail(typeof value === 'string' ? 'dpop' : 'dpop.mode', MODES, mode);
@@ -73,6 +80,7 @@ export function resolveDpopOptions(value: unknown, clock: Clock, fail: Fail): Re
     nonceLifetimeMs: given.nonce ? seconds('dpop.nonceLifetime', given.nonceLifetime ?? 300, fail) : null,
     replayStore: store ?? new MemoryDpopReplayStore(clock),
     origin: given.origin === undefined ? null : originOf(given.origin, fail),
+    signatureThreads: threads(given.signatureThreads ?? 1, fail),
   };
 }
 
@@ -80,6 +88,11 @@ function seconds(option: string, value: unknown, fail: Fail, zeroAllowed = false
   const ok = typeof value === 'number' && Number.isFinite(value) && (zeroAllowed ? value >= 0 : value > 0) && value <= 86_400;
   if (!ok) throw fail(option, `a ${zeroAllowed ? 'non-negative' : 'positive'} number of seconds, at most 86400`, value);
   return Math.round(value * 1000);
+}
+
+function threads(value: unknown, fail: Fail): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_THREADS) return value;
+  throw fail('dpop.signatureThreads', `a whole number from 0 (check on the event loop) to ${MAX_THREADS}`, value);
 }
 
 function originOf(value: unknown, fail: Fail): string {

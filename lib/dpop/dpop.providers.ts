@@ -5,21 +5,35 @@ import { ResolvedTokenAuthOptions } from '../token-auth.options';
 import { TokenAuthConfigError } from '../token-auth.options-validation';
 import { DpopBinding } from './dpop-binding';
 import { DpopNonces } from './dpop-nonce';
-import { DpopProofVerifier } from './dpop-proof';
-import { loadFastJwt } from './fast-jwt-loader';
+import { DpopProofVerifier, PROOF_VERIFIER_OPTIONS } from './dpop-proof';
+import { FastJwtApi, fastJwtPath, loadFastJwt } from './fast-jwt-loader';
+import { SignatureThreads } from './signature-threads';
+
+const SIGNATURE_CACHE_MAX = 1000;
+
+/** The signature workers (`dpop.signatureThreads`), or `null` when DPoP is off or checks stay on the event loop. */
+export const signatureThreadsProvider: Provider = {
+  provide: SignatureThreads,
+  useFactory: (o: ResolvedTokenAuthOptions) => {
+    if (!o.dpop || o.dpop.signatureThreads === 0) return null;
+    fastJwtFor();
+    return new SignatureThreads(o.dpop.signatureThreads, { fastJwt: fastJwtPath(), verifierOptions: PROOF_VERIFIER_OPTIONS, cacheMax: SIGNATURE_CACHE_MAX });
+  },
+  inject: [TOKEN_AUTH_OPTIONS],
+};
 
 /** `DpopBinding`, or `null` when `dpop` is off: then `fast-jwt` is never loaded and no request pays for DPoP. */
 export const dpopBindingProvider: Provider = {
   provide: DpopBinding,
-  useFactory: (o: ResolvedTokenAuthOptions, events: TokenAuthEvents) => {
+  useFactory: (o: ResolvedTokenAuthOptions, events: TokenAuthEvents, threads: SignatureThreads | null) => {
     if (!o.dpop) return null;
     const nonces = o.dpop.nonceLifetimeMs === null ? null : new DpopNonces(o.secrets[0].secret, o.dpop.nonceLifetimeMs, o.clock);
-    return new DpopBinding(new DpopProofVerifier(loadFastJwtFor(), o.dpop, o.clock, nonces), o.dpop, events);
+    return new DpopBinding(new DpopProofVerifier(fastJwtFor(), o.dpop, o.clock, nonces, threads ?? undefined), o.dpop, events);
   },
-  inject: [TOKEN_AUTH_OPTIONS, TokenAuthEvents],
+  inject: [TOKEN_AUTH_OPTIONS, TokenAuthEvents, SignatureThreads],
 };
 
-function loadFastJwtFor() {
+function fastJwtFor(): FastJwtApi {
   try {
     return loadFastJwt();
   } catch (error) {

@@ -29,3 +29,8 @@ export interface FastJwtApi {
 export function loadFastJwt(): FastJwtApi {
   return require('fast-jwt') as FastJwtApi;
 }
+
+/** Where `fast-jwt` was found, for the signature workers to load the same copy. */
+export function fastJwtPath(): string {
+  return require.resolve('fast-jwt');
+}

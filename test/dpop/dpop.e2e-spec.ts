@@ -183,7 +183,7 @@ describe.each(selectedDatabases())('DPoP required on %s', (db) => {
   const url = (path: string) => `${t.url}${path}`;
 
   beforeAll(async () => {
-    t = await createTestApp({ database: db, mode: 'rotate', options: { dpop: { mode: 'required', algorithms: ['ES256'] } } });
+    t = await createTestApp({ database: db, mode: 'rotate', options: { dpop: { mode: 'required', algorithms: ['ES256'], signatureThreads: 0 } } });
     t.clock.ms = Date.now();
     user = await t.register('rita');
   });
