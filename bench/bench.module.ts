@@ -19,7 +19,7 @@ const ROTATE_ACCESS_TTL = 3600;
  */
 @Module({})
 export class BenchModule {
-  static forApp({ mode, cache, dpop }: AppSpec, database: DatabaseSpec, counter: QueryCounter): DynamicModule {
+  static forApp({ mode, cache, dpop, dpopThreads }: AppSpec, database: DatabaseSpec, counter: QueryCounter): DynamicModule {
     return {
       module: BenchModule,
       imports: [
@@ -34,7 +34,7 @@ export class BenchModule {
           throttle: { login: false, refresh: { limit: 1_000_000_000, window: 60 } },
           // PostgreSQL: the default settings (cache on over LISTEN/NOTIFY); SQLite file: the cache asked for.
           cache: cache ? (database.type === 'postgres' ? undefined : {}) : false,
-          ...(dpop ? { dpop: 'optional' as const } : {}),
+          ...(dpop ? { dpop: { mode: 'optional' as const, signatureThreads: dpopThreads } } : {}),
         }),
       ],
       controllers: [BenchController],

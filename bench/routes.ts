@@ -8,6 +8,8 @@ export interface AppSpec {
   cache: boolean;
   /** `dpop: 'optional'`, with a pool of DPoP-bound sessions seeded. */
   dpop: boolean;
+  /** `dpop.signatureThreads`: `undefined` for the default (one worker), 0 to check on the event loop. */
+  dpopThreads?: number;
 }
 
 /** Sessions bound to a DPoP key in the DPoP app, one key each. */
@@ -15,7 +17,12 @@ export const DPOP_SESSIONS = 200;
 
 /** The configuration behind an app name. */
 export function appSpec(app: string): AppSpec {
-  return { mode: app === 'rotate' ? 'rotate' : 'extend', cache: app === 'extend-cached', dpop: app === 'extend-dpop' };
+  return {
+    mode: app === 'rotate' ? 'rotate' : 'extend',
+    cache: app === 'extend-cached',
+    dpop: app === 'extend-dpop' || app === 'extend-dpop-loop',
+    dpopThreads: app === 'extend-dpop-loop' ? 0 : undefined,
+  };
 }
 
 /** Sample-app processes behind an app name (`sample`: one, `sample-x2`: two sharing the database), or 0 for a bench server. */
@@ -64,6 +71,9 @@ export const MAIN_ROUTES: RouteSpec[] = [
   { key: 'extend-dpop/open', app: 'extend-dpop', label: 'GET /open (no guard)', method: 'GET', path: '/open', pool: 'access' },
   { key: 'extend-dpop/token', app: 'extend-dpop', label: 'GET /token extend, Bearer, dpop: optional, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
   { key: 'extend-dpop/dpop', app: 'extend-dpop', label: 'GET /token extend, DPoP-bound, fresh ES256 proof per request', method: 'GET', path: '/token', pool: 'dpop', state: 'fresh' },
+  // The same with signatureThreads: 0, the signatures checked on the event loop: what the worker changes.
+  { key: 'extend-dpop-loop/open', app: 'extend-dpop-loop', label: 'GET /open (no guard)', method: 'GET', path: '/open', pool: 'access' },
+  { key: 'extend-dpop-loop/dpop', app: 'extend-dpop-loop', label: 'GET /token extend, DPoP-bound, signatures on the event loop', method: 'GET', path: '/token', pool: 'dpop', state: 'fresh' },
   ...baselines('rotate'),
   { key: 'rotate/token', app: 'rotate', label: 'GET /token rotate, no write due', method: 'GET', path: '/token', pool: 'access', state: 'fresh' },
   { key: 'rotate/refresh', app: 'rotate', label: 'POST /auth/refresh (rotate)', method: 'POST', path: '/auth/refresh', pool: 'refresh' },

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Clock } from '../clock';
 import { DpopReplayStore, MemoryDpopReplayStore } from './dpop-replay.store';
 
@@ -29,7 +30,7 @@ export interface DpopOptions {
   origin?: string;
   /**
    * Worker threads that check proof signatures, so that the signature math stays off the event loop.
-   * Default 1; 0 checks them on the event loop (the lower latency when the server is idle).
+   * Default 1, or 0 where Node sees a single CPU; 0 checks them on the event loop.
    */
   signatureThreads?: number;
 }
@@ -80,7 +81,7 @@ export function resolveDpopOptions(value: unknown, clock: Clock, fail: Fail): Re
     nonceLifetimeMs: given.nonce ? seconds('dpop.nonceLifetime', given.nonceLifetime ?? 300, fail) : null,
     replayStore: store ?? new MemoryDpopReplayStore(clock),
     origin: given.origin === undefined ? null : originOf(given.origin, fail),
-    signatureThreads: threads(given.signatureThreads ?? 1, fail),
+    signatureThreads: threads(given.signatureThreads ?? defaultSignatureThreads(), fail),
   };
 }
 
@@ -88,6 +89,11 @@ function seconds(option: string, value: unknown, fail: Fail, zeroAllowed = false
   const ok = typeof value === 'number' && Number.isFinite(value) && (zeroAllowed ? value >= 0 : value > 0) && value <= 86_400;
   if (!ok) throw fail(option, `a ${zeroAllowed ? 'non-negative' : 'positive'} number of seconds, at most 86400`, value);
   return Math.round(value * 1000);
+}
+
+/** One signature worker, unless Node sees a single CPU: there a worker would only add its messages. */
+export function defaultSignatureThreads(cpus = availableParallelism()): number {
+  return cpus > 1 ? 1 : 0;
 }
 
 function threads(value: unknown, fail: Fail): number {

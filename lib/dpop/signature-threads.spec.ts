@@ -10,7 +10,7 @@ import { SignatureKey, SignatureThreads } from './signature-threads';
  * stops the workers.
  */
 const jwt = loadFastJwt();
-const data = { fastJwt: fastJwtPath(), verifierOptions: PROOF_VERIFIER_OPTIONS, cacheMax: 1000 };
+const data = { fastJwt: fastJwtPath(), verifierOptions: PROOF_VERIFIER_OPTIONS, cacheMax: 1000, answerEvery: 8 };
 const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function signer() {

@@ -6,6 +6,8 @@ export interface SignatureWorkerData {
   verifierOptions: Record<string, unknown>;
   /** How many verifiers the worker keeps (one per key). */
   cacheMax: number;
+  /** Most checks per answer message: a batch is answered in parts, so the first callers go on sooner. */
+  answerEvery: number;
 }
 
 /**
@@ -13,8 +15,9 @@ export interface SignatureWorkerData {
  * `eval`, so it works from the sources (tests), from `dist/` and from a bundle alike.
  *
  * It receives a batch as a flat array `[id, proof, pem, algorithms, ...]` (algorithms comma-joined)
- * and answers one flat array `[id, payload, errorCode, ...]`: the verified payload, or `null` and
- * `fast-jwt`'s error code (`''` for an error without one). It holds no state beyond the verifiers of the keys it has seen.
+ * and answers in flat arrays `[id, payload, errorCode, ...]` of at most `answerEvery` checks: the
+ * verified payload, or `null` and `fast-jwt`'s error code (`''` for an error without one). It holds
+ * no state beyond the verifiers of the keys it has seen.
  */
 export const SIGNATURE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -31,14 +34,18 @@ function verifierFor(pem, algorithms) {
   return verify;
 }
 parentPort.on('message', (jobs) => {
-  const answers = [];
+  let answers = [];
   for (let i = 0; i < jobs.length; i += 4) {
     try {
       answers.push(jobs[i], verifierFor(jobs[i + 2], jobs[i + 3])(jobs[i + 1]).payload, null);
     } catch (error) {
       answers.push(jobs[i], null, error && typeof error.code === 'string' ? error.code : '');
     }
+    if (answers.length >= workerData.answerEvery * 3) {
+      parentPort.postMessage(answers);
+      answers = [];
+    }
   }
-  parentPort.postMessage(answers);
+  if (answers.length) parentPort.postMessage(answers);
 });
 `;
