@@ -207,7 +207,9 @@ function printDpop(main: Summary[]): void {
       `"Authorization: DPoP <token>" and a fresh ES256 proof (new jti, iat now, htm, htu, ath), each used once. The load ` +
       `generator signs a stock of proofs just before each window (up to 4,000 per second of window; any beyond are signed live ` +
       `and shown as "proofs signed live" in the responses column), so its signing does not share the ${cpus().length} cores ` +
-      `with the server while the server is measured: a real client signs on its own device. The CPU columns count the server only.`,
+      `with the server while the server is measured: a real client signs on its own device. The CPU columns count the server only. ` +
+      `The extend-dpop app checks proof signatures on its signature worker (the default); extend-dpop-loop, the same app with ` +
+      `signatureThreads: 0, checks them on the event loop.`,
   );
 }
 
