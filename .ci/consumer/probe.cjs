@@ -13,6 +13,7 @@ const Module = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { isMainThread } = require('node:worker_threads');
 const stage = process.env.CONSUMER_STAGE;
 if (!stage) {
   console.error('consumer-probe: CONSUMER_STAGE is not set');
@@ -22,14 +23,22 @@ const inside = (file) => !path.isAbsolute(file) || file === stage || file.starts
 const PACKAGES = ['nest-token-auth', 'better-sqlite3', '@nestjs/core', '@nestjs/common', '@nestjs/platform-express', '@nestjs/typeorm', '@nestjs/passport', '@nestjs/throttler', 'typeorm', 'express'];
 
 const original = Module._resolveFilename;
+const seenInWorker = new Set();
 Module._resolveFilename = function resolveInsideStage(request, parent, ...rest) {
   const resolved = original.call(this, request, parent, ...rest);
   if (!inside(resolved)) {
     console.error(`consumer-probe: FAIL "${request}" from ${parent && parent.filename} resolved outside the stage: ${resolved}`);
     process.exit(70);
   }
+  // A worker thread (the package's DPoP signature worker) shows what it loads, once each.
+  if (!isMainThread && path.isAbsolute(resolved) && !seenInWorker.has(resolved)) {
+    seenInWorker.add(resolved);
+    console.log(`consumer-probe: worker resolve ${request} -> ${resolved}`);
+  }
   return resolved;
 };
+// Node preloads this file into worker threads too: there only the hook above applies.
+if (!isMainThread) return;
 
 /** The version of the package that owns `file` (the package.json right under node_modules). */
 function versionOf(file) {

@@ -2,7 +2,8 @@
 # Consumer check: does what a user does with the package. `npm pack` the repo, then for a fresh Nest 11
 # CommonJS app and a fresh Nest 12 ES-module app (strict, skipLibCheck false): run the README's install
 # command for that major (tarball in place of the package name), type check and build, boot the app under
-# plain node, and log in, call a guarded route and refresh (rotate mode, better-sqlite3 file) over HTTP;
+# plain node, and log in, call a guarded route and refresh (rotate mode, better-sqlite3 file) over HTTP,
+# also with DPoP (the app's signature worker must load fast-jwt from the app's install);
 # in the Nest 11 app also run a Jest spec that imports the package (Nest 12 cannot run under Jest on
 # Node 20: it is ES modules only). The purge CLI runs from the installed package's `bin`.
 #
@@ -132,6 +133,16 @@ run_app() { # app dir, major
     say "$major: ran on @nestjs/core ${major#nest} and loaded nothing outside the stage"
   else
     fail "$major: isolation audit (app log follows)"
+    cat "$log"
+  fi
+  # The DPoP step of the flow ran its proofs through the package's signature worker: the worker must
+  # have loaded fast-jwt from the stage (probe.cjs shows a worker's loads) and never failed.
+  local worker
+  worker=$(grep -m1 '^consumer-probe: worker resolve .*fast-jwt' "$log" || true)
+  if [ -n "$worker" ] && ! grep -q 'DPoP signature worker' "$log"; then
+    say "$major: the DPoP signature worker ran on the stage's fast-jwt (${worker##* -> })"
+  else
+    fail "$major: the DPoP signature worker did not load fast-jwt from the stage, or failed (app log follows)"
     cat "$log"
   fi
   if [ "$major" = nest11 ]; then

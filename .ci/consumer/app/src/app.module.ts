@@ -13,6 +13,8 @@ import { UsersService } from './users.service.js';
       mode: 'rotate',
       users: UsersService,
       secrets: process.env.TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
+      // DPoP with its signature worker: fast-jwt must load in the worker from the app's own install.
+      dpop: { mode: 'optional', signatureThreads: 1 },
     }),
   ],
   controllers: [MeController],

@@ -56,5 +56,23 @@ export async function userFlow(base: string): Promise<Step[]> {
   } finally {
     api.close();
   }
+
+  // DPoP: the client binds the login to a P-256 key and signs a proof per request; the server checks them on its worker.
+  const bound = createTokenClient({ baseUrl: base, mode: 'rotate', storage: 'memory', dpop: true });
+  try {
+    await bound.login(USERNAME, PASSWORD);
+    const viaDpop = await bound('/me');
+    const refreshedViaDpop = await bound.refresh();
+    const afterDpopRefresh = await bound('/me');
+    const token = bound.state().loggedIn ? await bound('/auth/token').then((r) => r.json() as Promise<Record<string, unknown>>) : null;
+    await bound.logout();
+    step(
+      'DPoP: a bound login, /me with proofs, a refresh proving the key, and logout',
+      viaDpop.status === 200 && refreshedViaDpop && afterDpopRefresh.status === 200 && token?.dpopBound === true && !bound.state().loggedIn,
+      { me: viaDpop.status, refreshed: refreshedViaDpop, again: afterDpopRefresh.status, token, state: bound.state() },
+    );
+  } finally {
+    bound.close();
+  }
   return steps;
 }
