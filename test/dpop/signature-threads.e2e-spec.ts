@@ -8,7 +8,9 @@ import { generateKeyPair, generateProof, KeyPair } from './dpop-client';
  * proofs from an independent client: the checks really leave the event loop, a worker that dies
  * mid-crowd costs no request, and the workers stop with the app.
  */
-const workersOf = (threads: SignatureThreads) => (threads as unknown as { threads: ({ worker: { terminate(): Promise<number> } } | null)[] }).threads;
+/** The pool's running workers and the checks each holds (internals, to kill a worker mid-crowd). */
+const workersOf = (threads: SignatureThreads) =>
+  (threads as unknown as { threads: ({ worker: { terminate(): Promise<number> }; jobs: Map<number, unknown> } | null)[] }).threads;
 
 describe.each(selectedDatabases())('DPoP signature workers on %s', (db) => {
   let t: TestApp;
@@ -39,19 +41,21 @@ describe.each(selectedDatabases())('DPoP signature workers on %s', (db) => {
   it('answers every request of a crowd when the workers die under it, and starts new ones', async () => {
     const threads = t.app.get(SignatureThreads);
     await me();
-    const proofs = await Promise.all(Array.from({ length: 60 }, () => generateProof(key, `${t.url}/me`, 'GET', undefined, token)));
+    const proofs = await Promise.all(Array.from({ length: 120 }, () => generateProof(key, `${t.url}/me`, 'GET', undefined, token)));
     const crowd = Promise.all(proofs.map((p) => me(p)));
     // Kill the workers as soon as the first proofs reach them.
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        const held = workersOf(threads).some((w) => w && (w as unknown as { jobs: Map<number, unknown> }).jobs.size > 0);
-        if (held) {
-          clearInterval(poll);
-          void Promise.all(workersOf(threads).map((w) => w?.worker.terminate())).then(() => resolve());
-        }
-      }, 0);
-    });
-    expect((await crowd).map((r) => r.status)).toEqual(proofs.map(() => 200));
+    let killed: Promise<unknown> | null = null;
+    const poll = setInterval(() => {
+      if (workersOf(threads).some((w) => w && w.jobs.size > 0)) {
+        clearInterval(poll);
+        killed = Promise.all(workersOf(threads).map((w) => w?.worker.terminate()));
+      }
+    }, 0);
+    const statuses = (await crowd).map((r) => r.status);
+    clearInterval(poll);
+    expect(killed).not.toBeNull();
+    await killed;
+    expect(statuses).toEqual(proofs.map(() => 200));
     expect(t.logs.lines.filter((l) => l.includes('DPoP signature worker stopped (exit code 1)')).length).toBeGreaterThanOrEqual(1);
     expect((await me()).status).toBe(200);
     expect(threads.running).toBeGreaterThanOrEqual(1);
