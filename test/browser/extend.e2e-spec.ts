@@ -18,8 +18,18 @@ describe('browser: extend mode keeps active pages alive', () => {
     const idle = await s.open();
     await logIn(active.page, 'erin');
     await logIn(idle.page, 'frank');
-    const firstExpiry = (await active.page.evaluate(() => (window as any).client.state().expiry)) as number;
-    const idleExpiry = (await idle.page.evaluate(() => (window as any).client.state().expiry)) as number;
+    // Each use slides the expiry (MIN_REFRESH_INTERVAL 0), and the page's own requests after login may still
+    // be in flight: take each page's expiry once the client has seen the one its row holds.
+    const settled = async (page: typeof active.page): Promise<number> => {
+      for (let i = 0; i < 100; i++) {
+        const expiry = (await page.evaluate(() => (window as any).client.state().expiry)) as number;
+        if (s.rows().some((row) => row.expires_at === expiry)) return expiry;
+        await sleep(50);
+      }
+      throw new Error("the page's expiry never matched its row");
+    };
+    const firstExpiry = await settled(active.page);
+    const idleExpiry = await settled(idle.page);
     const meBefore = s.count('GET', '/me');
 
     // The user moves the mouse for more than twice the token's life; the page makes no request of its own.
