@@ -90,6 +90,19 @@ describe('SignatureThreads', () => {
     }
   });
 
+  it('checks on the event loop when Node refuses to start a thread at all', async () => {
+    // workerData that cannot be cloned makes `new Worker` throw at once, as running out of threads would.
+    const threads = new SignatureThreads(1, { ...data, verifierOptions: { notCloneable: () => undefined } });
+    try {
+      for (let i = 0; i < 3; i++) expect((await threads.verify(a.proof(`n${i}`), a.here)).jti).toBe(`n${i}`);
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(error).toHaveBeenCalledWith(expect.stringMatching(/could not be cloned.*checked on the event loop from now on/));
+      expect(threads.running).toBe(0);
+    } finally {
+      await threads.onModuleDestroy();
+    }
+  });
+
   it('stops its workers when the module stops, answers the checks they held, and checks later proofs in this thread', async () => {
     const threads = new SignatureThreads(2, data);
     await Promise.all([threads.verify(a.proof(), a.elsewhere), threads.verify(b.proof(), b.elsewhere)]);

@@ -109,7 +109,16 @@ export class SignatureThreads implements ProofSignatures, OnModuleDestroy {
 
   private send(jobs: Job[]): void {
     const index = this.turn++ % this.threads.length;
-    const thread = this.threads[index] ?? (this.threads[index] = this.spawn());
+    let thread = this.threads[index];
+    if (thread === null) {
+      try {
+        thread = this.threads[index] = this.spawn();
+      } catch (error) {
+        // Node could not start a thread at all (e.g. out of resources): as a worker that failed at once.
+        this.failed(error instanceof Error ? error.message : String(error), jobs);
+        return;
+      }
+    }
     if (thread.jobs.size === 0) thread.worker.ref();
     const message: (number | string)[] = [];
     for (const job of jobs) {
@@ -149,15 +158,22 @@ export class SignatureThreads implements ProofSignatures, OnModuleDestroy {
     if (index >= 0) this.threads[index] = null;
     const jobs = [...thread.jobs.values()];
     thread.jobs.clear();
-    if (!this.closed) {
-      // The first line only: a module error's require stack says nothing more.
-      const why = thread.error ? thread.error.message.split('\n')[0] : `exit code ${code}`;
-      if (++this.failures >= FAILURES_BEFORE_GIVING_UP) {
-        this.inThreadOnly = true;
-        this.logger.error(`DPoP signature workers keep failing (${why}); proof signatures are checked on the event loop from now on`);
-      } else {
-        this.logger.warn(`A DPoP signature worker stopped (${why}); its ${jobs.length} pending check(s) ran on the event loop, and the next proof starts a new worker`);
-      }
+    if (this.closed) {
+      for (const job of jobs) checkHere(job);
+      return;
+    }
+    this.failed(thread.error ? thread.error.message : `exit code ${code}`, jobs);
+  }
+
+  /** A worker is gone (or never started): its checks run here, and the failure is counted and logged. */
+  private failed(message: string, jobs: Job[]): void {
+    // The first line only: a module error's require stack says nothing more.
+    const why = message.split('\n')[0];
+    if (++this.failures >= FAILURES_BEFORE_GIVING_UP) {
+      this.inThreadOnly = true;
+      this.logger.error(`DPoP signature workers keep failing (${why}); proof signatures are checked on the event loop from now on`);
+    } else {
+      this.logger.warn(`A DPoP signature worker stopped (${why}); its ${jobs.length} pending check(s) ran on the event loop, and the next proof starts a new worker`);
     }
     for (const job of jobs) checkHere(job);
   }
