@@ -21,7 +21,8 @@ export interface ProofExpectation {
 export type ProofCheck = { ok: true; jkt: string; replayKey: string } | { ok: false; reason: DpopRefusalReason };
 
 const MAX_PROOF = 8192;
-const CACHE_MAX = 1000;
+/** Most entries of each per-key cache (checked headers, normalised URIs, the workers' verifiers). */
+export const PROOF_CACHE_MAX = 1000;
 // fast-jwt names Ed25519 keys `EdDSA`; the fully-specified `Ed25519` (RFC 9864) verifies the same way.
 const VERIFIER_ALGS: Record<string, string[]> = { Ed25519: ['EdDSA', 'Ed25519'] };
 
@@ -134,7 +135,7 @@ export class DpopProofVerifier {
 
 /** Adds to a bounded cache (emptied when full: a flood of new entries costs what no cache would). */
 function remember<T>(cache: Map<string, T>, key: string, value: T): T {
-  if (cache.size >= CACHE_MAX) cache.clear();
+  if (cache.size >= PROOF_CACHE_MAX) cache.clear();
   cache.set(key, value);
   return value;
 }

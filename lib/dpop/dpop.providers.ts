@@ -5,11 +5,10 @@ import { ResolvedTokenAuthOptions } from '../token-auth.options';
 import { TokenAuthConfigError } from '../token-auth.options-validation';
 import { DpopBinding } from './dpop-binding';
 import { DpopNonces } from './dpop-nonce';
-import { DpopProofVerifier, PROOF_VERIFIER_OPTIONS } from './dpop-proof';
+import { DpopProofVerifier, PROOF_CACHE_MAX, PROOF_VERIFIER_OPTIONS } from './dpop-proof';
 import { FastJwtApi, fastJwtPath, loadFastJwt } from './fast-jwt-loader';
 import { SignatureThreads } from './signature-threads';
 
-const SIGNATURE_CACHE_MAX = 1000;
 /**
  * A worker answers in messages of at most this many checks. One answer per batch held a whole
  * crowd until its last proof was checked (the event loop sat idle meanwhile); one per proof cost the
@@ -23,7 +22,7 @@ export const signatureThreadsProvider: Provider = {
   useFactory: (o: ResolvedTokenAuthOptions) => {
     if (!o.dpop || o.dpop.signatureThreads === 0) return null;
     fastJwtFor();
-    return new SignatureThreads(o.dpop.signatureThreads, { fastJwt: fastJwtPath(), verifierOptions: PROOF_VERIFIER_OPTIONS, cacheMax: SIGNATURE_CACHE_MAX, answerEvery: ANSWER_EVERY });
+    return new SignatureThreads(o.dpop.signatureThreads, { fastJwt: fastJwtPath(), verifierOptions: PROOF_VERIFIER_OPTIONS, cacheMax: PROOF_CACHE_MAX, answerEvery: ANSWER_EVERY });
   },
   inject: [TOKEN_AUTH_OPTIONS],
 };
